@@ -1,0 +1,70 @@
+# yiwang — `make demo` runs the platform, `make test` runs lint and the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 8000
+PG_URL ?= postgres://postgres@127.0.0.1:5432/yiwang
+REDIS_URL ?= redis://127.0.0.1:6379
+TEST_ENV := YIWANG_VAR_DIR=var/test YIWANG_DEBUG=1 YIWANG_TASKS_URL=sqlite:///$(CURDIR)/var/test/tasks.sqlite3 YIWANG_CACHE_URL=locmem://
+PG_ENV := YIWANG_VAR_DIR=var/test-pg YIWANG_DEBUG=1 YIWANG_DATABASE_URL=$(PG_URL) YIWANG_TASKS_URL=$(REDIS_URL)/15 YIWANG_CACHE_URL=$(REDIS_URL)/14
+PYTEST_ARGS ?=
+
+.PHONY: help venv demo serve test test-pg lint check-migrations pytest messages chromium bench-worktime clean
+
+help: ## list the targets
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*?## "}{printf "  %-18s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -U pip
+	$(BIN)/python -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@touch $(STAMP)
+
+venv: $(STAMP) ## create .venv and install pinned dependencies
+
+demo: $(STAMP) ## set up (migrate, seed the demo city) and serve web + worker on :$(PORT)
+	PORT=$(PORT) $(BIN)/yiwang demo --port $(PORT)
+
+serve: $(STAMP) ## serve web + worker without seeding
+	PORT=$(PORT) $(BIN)/yiwang serve --port $(PORT)
+
+lint: $(STAMP) ## ruff + import-linter
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	PYTHONPATH=src $(BIN)/lint-imports
+
+check-migrations: $(STAMP) ## fail if models changed without a migration
+	$(TEST_ENV) $(BIN)/yiwang manage makemigrations --check --dry-run
+
+chromium: ## install Debian's chromium for browser tests when it is missing
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian chromium and CJK fonts for browser tests..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	  else \
+	    echo "make test needs /usr/bin/chromium: run 'sudo apt-get install chromium fonts-noto-cjk'"; exit 1; \
+	  fi; \
+	fi
+
+pytest: $(STAMP) chromium
+	@mkdir -p var/test
+	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS); rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
+
+test: lint check-migrations pytest ## lint, migration check and the whole suite on SQLite
+
+test-pg: $(STAMP) chromium ## the whole suite on PostgreSQL with Redis-backed tasks and cache
+	@mkdir -p var/test-pg
+	$(PG_ENV) $(BIN)/pytest $(PYTEST_ARGS); rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
+
+messages: $(STAMP) ## extract and compile the zh-hans translation catalogue
+	cd src/yiwang && ../../$(BIN)/django-admin makemessages -l zh_Hans --no-obsolete --ignore '*/migrations/*' && ../../$(BIN)/django-admin compilemessages -l zh_Hans
+
+bench-worktime: $(STAMP) ## run the worktime benchmark
+	$(BIN)/yiwang bench worktime
+
+clean: ## remove the virtualenv and local state
+	rm -rf $(VENV) var

@@ -1,0 +1,25 @@
+"""The JSON API at /api/v1/: one NinjaAPI, one router per resource, problem+json errors."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from yiwang.core.api import router as core_router
+from yiwang.core.api_base import auth_any, install_error_handlers
+from yiwang.notify.api import router as notify_router
+from yiwang.worktime.api import router as worktime_router
+
+api = NinjaAPI(
+    title="yiwang API",
+    version="1.0.0",
+    description=(
+        "Digital-government platform API. Authenticate with the web session or "
+        "`Authorization: Bearer <token>` of an API client. Errors are RFC 9457 problem details."
+    ),
+    urls_namespace="api-v1",
+    auth=auth_any,
+)
+install_error_handlers(api)
+api.add_router("/", core_router)
+api.add_router("/worktime", worktime_router)
+api.add_router("/notify", notify_router)

@@ -1,0 +1,297 @@
+"""Typed access to the ``YIWANG_*`` environment variables, the platform's only configuration.
+
+Every variable is declared once in :data:`VARIABLES` (name, type, default, help), which is also
+what ``docs/configuration.md`` and ``.env.example`` document. Reading an undeclared name or a
+value of the wrong type fails loudly with the variable's name. This module imports nothing
+from Django so settings can use it.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+class ConfigError(Exception):
+    """A configuration variable is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Variable:
+    name: str
+    kind: str  # str | bool | int | list | url | path
+    default: str | None
+    help: str
+    example: str = ""
+    secret: bool = False
+
+
+VARIABLES: dict[str, Variable] = {
+    v.name: v
+    for v in [
+        Variable(
+            "YIWANG_DEBUG",
+            "bool",
+            "1",
+            "Development/demo mode. Set 0 in production: then YIWANG_SECRET_KEY and "
+            "YIWANG_ALLOWED_HOSTS are required and HTTPS-only cookies and HSTS are on.",
+            "0",
+        ),
+        Variable(
+            "YIWANG_SECRET_KEY",
+            "str",
+            None,
+            "Django secret key (signing sessions, tokens). Required when YIWANG_DEBUG=0; in "
+            "demo mode one is generated once into YIWANG_VAR_DIR/secret_key.",
+            "a-long-random-string",
+            secret=True,
+        ),
+        Variable(
+            "YIWANG_PII_KEY",
+            "str",
+            None,
+            "Key (Fernet, urlsafe base64 32 bytes) encrypting personal data such as ID numbers "
+            "at rest. Required when YIWANG_DEBUG=0; generated into YIWANG_VAR_DIR in demo mode.",
+            "generate with: python -c 'from cryptography.fernet import Fernet; "
+            "print(Fernet.generate_key().decode())'",
+            secret=True,
+        ),
+        Variable(
+            "YIWANG_VAR_DIR",
+            "path",
+            "var",
+            "Directory for the embedded database, task queue, media, mail and generated "
+            "secrets (relative paths are taken from the project root).",
+            "/srv/yiwang/var",
+        ),
+        Variable(
+            "YIWANG_DATABASE_URL",
+            "url",
+            "sqlite:///{var}/yiwang.sqlite3",
+            "Database URL: sqlite:///path or postgres://user:pass@host:port/name.",
+            "postgres://yiwang@127.0.0.1:5432/yiwang",
+        ),
+        Variable(
+            "YIWANG_TASKS_URL",
+            "url",
+            "sqlite:///{var}/tasks.sqlite3",
+            "Huey storage: sqlite:///path (embedded), redis://host:port/db, or memory:// "
+            "(tests only: tasks run inline).",
+            "redis://127.0.0.1:6379/1",
+        ),
+        Variable(
+            "YIWANG_CACHE_URL",
+            "url",
+            "locmem://",
+            "Cache: locmem:// (one process) or redis://host:port/db (shared by processes).",
+            "redis://127.0.0.1:6379/2",
+        ),
+        Variable(
+            "YIWANG_ALLOWED_HOSTS",
+            "list",
+            "127.0.0.1,localhost,[::1]",
+            "Comma-separated host names the site answers to.",
+            "gov.example.cn",
+        ),
+        Variable(
+            "YIWANG_CSRF_TRUSTED_ORIGINS",
+            "list",
+            "",
+            "Comma-separated origins trusted for CSRF (needed behind an HTTPS proxy).",
+            "https://gov.example.cn",
+        ),
+        Variable(
+            "YIWANG_SECURE_SSL_REDIRECT",
+            "bool",
+            "",
+            "Redirect HTTP to HTTPS in Django (default: on when YIWANG_DEBUG=0). Turn off "
+            "when a proxy already does it.",
+            "0",
+        ),
+        Variable(
+            "YIWANG_TIME_ZONE",
+            "str",
+            "Asia/Shanghai",
+            "Time zone for display and office hours (storage is always UTC).",
+            "Asia/Shanghai",
+        ),
+        Variable(
+            "YIWANG_LANGUAGE",
+            "str",
+            "zh-hans",
+            "Default interface language (zh-hans or en).",
+            "zh-hans",
+        ),
+        Variable(
+            "YIWANG_EMAIL_URL",
+            "url",
+            "file://{var}/mail",
+            "Outgoing mail: file://dir (writes .eml files), smtp://user:pass@host:port, "
+            "smtp+tls://... or smtp+ssl://..., console://.",
+            "smtp+tls://notify%40example.cn:password@smtp.example.cn:587",
+        ),
+        Variable(
+            "YIWANG_EMAIL_FROM",
+            "str",
+            "yiwang <noreply@yiwang.local>",
+            "Sender address of outgoing mail.",
+            "珠海市政务服务数据管理局 <noreply@zhuhai.gov.cn>",
+        ),
+        Variable(
+            "YIWANG_SMS_PROVIDER",
+            "str",
+            "outbox",
+            "SMS provider: 'outbox' stores messages in a table visible in the admin (demo); "
+            "a dotted path to a yiwang.notify.sms.SmsProvider subclass for a real gateway.",
+            "outbox",
+        ),
+        Variable(
+            "YIWANG_AUDIT_RETENTION_DAYS",
+            "int",
+            "180",
+            "Days audit records are kept before the purge task removes them (minimum 180, "
+            "网络安全法 §21).",
+            "365",
+        ),
+        Variable(
+            "YIWANG_WEB_THREADS",
+            "int",
+            "4",
+            "Worker threads of the WSGI server per process (yiwang serve).",
+            "8",
+        ),
+        Variable(
+            "YIWANG_WEB_WORKERS",
+            "int",
+            "1",
+            "WSGI server processes (yiwang serve).",
+            "2",
+        ),
+        Variable(
+            "YIWANG_WORKER_CONCURRENCY",
+            "int",
+            "2",
+            "Task worker threads (yiwang worker / serve).",
+            "4",
+        ),
+        Variable(
+            "YIWANG_LOG_LEVEL",
+            "str",
+            "INFO",
+            "Log level of the yiwang loggers.",
+            "WARNING",
+        ),
+    ]
+}
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def _raw(name: str) -> str | None:
+    if name not in VARIABLES:
+        raise ConfigError(f"{name} is not a known yiwang configuration variable")
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return None
+    return value
+
+
+def get(name: str) -> Any:
+    """Return the typed value of ``name`` (its default when unset, ``None`` if no default)."""
+    var = VARIABLES[name] if name in VARIABLES else None
+    raw = _raw(name)
+    if raw is None:
+        assert var is not None
+        raw = var.default
+        if raw is None or raw == "":
+            return None if var.kind != "list" else []
+    assert var is not None
+    raw = raw.replace("{var}", str(var_dir())) if name != "YIWANG_VAR_DIR" else raw
+    try:
+        return _convert(var.kind, raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name}={raw!r} is not a valid {var.kind}: {exc}") from exc
+
+
+def _convert(kind: str, raw: str) -> Any:
+    if kind == "bool":
+        low = raw.strip().lower()
+        if low in _TRUE:
+            return True
+        if low in _FALSE:
+            return False
+        raise ValueError("expected one of 1/0, true/false, yes/no, on/off")
+    if kind == "int":
+        return int(raw)
+    if kind == "list":
+        return [item.strip() for item in raw.split(",") if item.strip()]
+    if kind == "url":
+        if "://" not in raw:
+            raise ValueError("expected a URL such as scheme://...")
+        return raw
+    if kind == "path":
+        path = Path(raw)
+        return path if path.is_absolute() else PROJECT_ROOT / path
+    return raw
+
+
+def require(name: str) -> Any:
+    """Like :func:`get` but a missing value is a :class:`ConfigError` naming the variable."""
+    value = get(name)
+    if value is None or value == []:
+        raise ConfigError(f"{name} must be set ({VARIABLES[name].help})")
+    return value
+
+
+def var_dir() -> Path:
+    return get("YIWANG_VAR_DIR")
+
+
+def generated_secret(name: str, filename: str, factory) -> str:
+    """Read a demo-mode secret from ``var/filename``, creating it once with ``factory()``."""
+    path = var_dir() / filename
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = factory()
+    # Exclusive create: two processes starting together keep the first one's key.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(value)
+    return value
+
+
+def secret_key(debug: bool) -> str:
+    value = get("YIWANG_SECRET_KEY")
+    if value:
+        return value
+    if not debug:
+        raise ConfigError(
+            "YIWANG_SECRET_KEY must be set when YIWANG_DEBUG=0 "
+            "(generate one with: python -c 'import secrets; print(secrets.token_urlsafe(50))')"
+        )
+    return generated_secret("YIWANG_SECRET_KEY", "secret_key", lambda: secrets.token_urlsafe(50))
+
+
+def pii_key(debug: bool) -> str:
+    value = get("YIWANG_PII_KEY")
+    if value:
+        return value
+    if not debug:
+        raise ConfigError("YIWANG_PII_KEY must be set when YIWANG_DEBUG=0")
+
+    def make() -> str:
+        import base64
+
+        return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+
+    return generated_secret("YIWANG_PII_KEY", "pii_key", make)

@@ -1,0 +1,118 @@
+"""Shared fixtures: a small organisation tree, staff users per role, task draining.
+
+Tests run against real databases (SQLite, or PostgreSQL in the CI leg) and a real Huey storage
+(an SQLite file, or Redis in the CI leg); ``run_tasks`` executes what services enqueued.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+
+import pytest
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+PASSWORD = "Yiwang#2026pass"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache_and_mail(settings):
+    from django.core.cache import cache
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    cache.clear()
+    from yiwang.core.permissions import role_permissions
+
+    role_permissions.cache_clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def org_tree(db):
+    """珠海市 → 香洲区 → 区市场监督管理局 / 拱北街道 → 社区, and 市政务服务数据管理局."""
+    from yiwang.core.choices import OrgKind
+    from yiwang.core.models import Division
+    from yiwang.core.services.organisations import organisation_create
+
+    for code, name, level, parent in [
+        ("440000000000", "广东省", 1, None),
+        ("440400000000", "珠海市", 2, "440000000000"),
+        ("440402000000", "香洲区", 3, "440400000000"),
+        ("440403000000", "斗门区", 3, "440400000000"),
+        ("440402005000", "拱北街道", 4, "440402000000"),
+    ]:
+        Division.objects.get_or_create(code=code, defaults={"name": name, "level": level,
+                                                            "parent_id": parent})
+    city = organisation_create(actor=None, name="珠海市", kind=OrgKind.CITY, code="t-city",
+                               division_code="440400000000")
+    xz = organisation_create(actor=None, name="香洲区", kind=OrgKind.DISTRICT, code="t-xz",
+                             parent=city, division_code="440402000000")
+    dm = organisation_create(actor=None, name="斗门区", kind=OrgKind.DISTRICT, code="t-dm",
+                             parent=city, division_code="440403000000")
+    city_dept = organisation_create(actor=None, name="市政务服务数据管理局",
+                                    kind=OrgKind.DEPARTMENT, code="t-zsj", parent=city)
+    xz_dept = organisation_create(actor=None, name="香洲区市场监督管理局",
+                                  kind=OrgKind.DEPARTMENT, code="t-xz-scj", parent=xz)
+    dm_dept = organisation_create(actor=None, name="斗门区市场监督管理局",
+                                  kind=OrgKind.DEPARTMENT, code="t-dm-scj", parent=dm)
+    street = organisation_create(actor=None, name="拱北街道", kind=OrgKind.STREET, code="t-gb",
+                                 parent=xz, division_code="440402005000")
+    community = organisation_create(actor=None, name="港昌社区", kind=OrgKind.COMMUNITY,
+                                    code="t-gc", parent=street)
+    return {"city": city, "xz": xz, "dm": dm, "city_dept": city_dept, "xz_dept": xz_dept,
+            "dm_dept": dm_dept, "street": street, "community": community}
+
+
+@pytest.fixture
+def make_staff(db):
+    from yiwang.core.services.accounts import staff_user_create
+
+    counter = {"n": 0}
+
+    def make(org, *roles, username=None):
+        counter["n"] += 1
+        return staff_user_create(
+            actor=None, username=username or f"staff{counter['n']}",
+            display_name=f"测试人员{counter['n']}", organisation=org, password=PASSWORD,
+            roles=roles,
+        )
+
+    return make
+
+
+@pytest.fixture
+def run_tasks(django_capture_on_commit_callbacks):
+    """Context manager: run on-commit callbacks, then execute every queued Huey task."""
+
+    @contextmanager
+    def runner():
+        with django_capture_on_commit_callbacks(execute=True):
+            yield
+        drain_tasks()
+
+    return runner
+
+
+def drain_tasks(limit: int = 1000) -> int:
+    """Pop and execute tasks from the real queue storage (SQLite file or Redis)."""
+    from huey.contrib.djhuey import HUEY
+
+    executed = 0
+    while executed < limit:
+        task = HUEY.dequeue()
+        if task is None:
+            break
+        HUEY.execute(task)
+        executed += 1
+    return executed
+
+
+@pytest.fixture(autouse=True)
+def _empty_queue():
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.flush()
+    yield
+    HUEY.flush()
