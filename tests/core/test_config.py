@@ -72,3 +72,11 @@ def test_check_deploy_passes_in_production_mode(tmp_path):
     result = _run(env, "check", "--deploy", "--fail-level", "WARNING", tmp_path=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_every_variable_is_documented():
+    doc = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
+    example = (ROOT / ".env.example").read_text(encoding="utf-8")
+    for name in config.VARIABLES:
+        assert f"`{name}`" in doc, name
+        assert f"{name}=" in example, name
