@@ -94,3 +94,15 @@ def test_audit_api_filters_and_pages(client, org_tree, make_staff):
     assert not {i["id"] for i in body["items"]} & {i["id"] for i in second["items"]}
     bad = client.get("/api/v1/audit/records", {"cursor": "%%%"})
     assert bad.status_code == 422 and bad.json()["code"] == "invalid_cursor"
+
+
+def test_purge_runs_as_a_periodic_task(db):
+    from huey.contrib.djhuey import HUEY
+
+    from yiwang.core.tasks import audit_purge_expired_daily
+
+    assert "core.audit_purge_expired" in {t.name for t in HUEY._registry.periodic_tasks}
+    AuditLog.objects.create(action="test.ancient",
+                            occurred_at=timezone.now() - dt.timedelta(days=400))
+    assert audit_purge_expired_daily.call_local() == 1
+    assert AuditLog.objects.get(action="audit.purge").channel == "task"
