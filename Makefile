@@ -11,7 +11,7 @@ TEST_ENV := YIWANG_VAR_DIR=var/test YIWANG_DEBUG=1 YIWANG_TASKS_URL=sqlite:///$(
 PG_ENV := YIWANG_VAR_DIR=var/test-pg YIWANG_DEBUG=1 YIWANG_DATABASE_URL=$(PG_URL) YIWANG_TASKS_URL=$(REDIS_URL)/15 YIWANG_CACHE_URL=$(REDIS_URL)/14
 PYTEST_ARGS ?=
 
-.PHONY: help venv demo serve test test-pg lint check-migrations pytest messages chromium bench-worktime clean
+.PHONY: help venv demo serve test test-pg lint check-migrations pytest messages system-deps bench-worktime clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*?## "}{printf "  %-18s %s\n", $$1, $$2}'
@@ -38,30 +38,33 @@ lint: $(STAMP) ## ruff + import-linter
 check-migrations: $(STAMP) ## fail if models changed without a migration
 	$(TEST_ENV) $(BIN)/yiwang manage makemigrations --check --dry-run
 
-chromium: ## install Debian's chromium for browser tests when it is missing
-	@if [ ! -x /usr/bin/chromium ]; then \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "Installing Debian chromium and CJK fonts for browser tests..."; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
-	  else \
-	    echo "make test needs /usr/bin/chromium: run 'sudo apt-get install chromium fonts-noto-cjk'"; exit 1; \
-	  fi; \
-	fi
+system-deps: ## install Debian's chromium, CJK fonts and gettext for the tests when missing
+	@missing=""; \
+	  [ -x /usr/bin/chromium ] || missing="$$missing chromium fonts-noto-cjk"; \
+	  command -v xgettext >/dev/null || missing="$$missing gettext"; \
+	  if [ -n "$$missing" ]; then \
+	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	      echo "Installing Debian packages for the tests:$$missing"; \
+	      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	    else \
+	      echo "make test needs Debian packages:$$missing — run 'sudo apt-get install$$missing'"; exit 1; \
+	    fi; \
+	  fi
 
-pytest: $(STAMP) chromium
+pytest: $(STAMP) system-deps
 	@mkdir -p var/test
 	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS); rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
 
 test: lint check-migrations pytest ## lint, migration check and the whole suite on SQLite
 
-test-pg: $(STAMP) chromium ## the whole suite on PostgreSQL with Redis-backed tasks and cache
+test-pg: $(STAMP) system-deps ## the whole suite on PostgreSQL with Redis-backed tasks and cache
 	@mkdir -p var/test-pg
 	$(PG_ENV) $(BIN)/pytest $(PYTEST_ARGS); rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
 
 messages: $(STAMP) ## extract and compile the zh-hans translation catalogue
-	cd src/yiwang && ../../$(BIN)/django-admin makemessages -l zh_Hans --no-obsolete --ignore '*/migrations/*' && ../../$(BIN)/django-admin compilemessages -l zh_Hans
+	cd src/yiwang && mkdir -p locale && env -u DJANGO_SETTINGS_MODULE ../../$(BIN)/django-admin makemessages -l zh_Hans --no-obsolete --ignore '*/migrations/*' && env -u DJANGO_SETTINGS_MODULE ../../$(BIN)/django-admin compilemessages -l zh_Hans
 
 bench-worktime: $(STAMP) ## run the worktime benchmark
 	$(BIN)/yiwang bench worktime

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from yiwang.api import api
 from yiwang.core import views as core_views
@@ -10,6 +11,9 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("metrics", core_views.metrics, name="metrics"),
     path("api/v1/", api.urls),
+    # Password changes always go through the policy-checking, audited service.
+    path("admin/password_change/",
+         RedirectView.as_view(pattern_name="portal:password_change", permanent=False)),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("yiwang.portal.urls")),

@@ -98,3 +98,26 @@ def test_idle_timeout_sets_a_sliding_session_expiry(client, org_tree, make_staff
     client.force_login(user)
     client.get("/")
     assert client.session.get_expiry_age() == 30 * 60
+
+
+def test_logout_is_audited_and_failed_logins_are_filed_under_the_users_org(
+    client, org_tree, make_staff
+):
+    from yiwang.core.selectors import audit_list
+
+    user = make_staff(org_tree["xz_dept"], Role.CASE_HANDLER, username="h7")
+    client.post("/accounts/login/", {"username": "h7", "password": "wrong"})
+    xz_auditor = make_staff(org_tree["xz"], Role.AUDITOR)
+    dm_auditor = make_staff(org_tree["dm"], Role.AUDITOR)
+    assert audit_list(actor=xz_auditor, action="core.login.failed").count() == 1
+    assert not audit_list(actor=dm_auditor, action="core.login.failed").exists()
+    client.force_login(user)
+    client.post("/accounts/logout/")
+    assert AuditLog.objects.filter(action="core.logout", actor=user).exists()
+
+
+def test_admin_password_change_goes_through_the_policy_page(client, org_tree, make_staff):
+    admin = make_staff(org_tree["city"], Role.PLATFORM_ADMIN)
+    client.force_login(admin)
+    response = client.get("/admin/password_change/")
+    assert response.status_code == 302 and response["Location"] == "/accounts/password/"

@@ -71,7 +71,13 @@ def audit_record(
     after: Mapping[str, Any] | None = None,
     changes: Mapping[str, Any] | None = None,
     result: str = AuditResult.SUCCESS,
+    organisation_path: str | None = None,
 ) -> AuditLog:
+    """Write one audit record.
+
+    ``organisation_path`` places the record in a subtree for auditors when the actor has none
+    (e.g. a failed sign-in is filed under the organisation of the account it targeted).
+    """
     ctx = current()
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
@@ -81,7 +87,7 @@ def audit_record(
     return AuditLog.objects.create(
         actor=user,
         actor_label=(str(user)[:150] if user else "system"),
-        actor_organisation_path=org.path if org else "",
+        actor_organisation_path=org.path if org else (organisation_path or ""),
         action=action,
         object_type=object_type,
         object_id=str(object_id or ""),

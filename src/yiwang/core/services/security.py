@@ -73,7 +73,8 @@ def user_authenticate(*, request, username: str, password: str) -> User:
     user = User.objects.filter(username=username).first()
     if user is not None and user.is_locked(now):
         audit_record(actor=None, action="core.login.refused_locked", obj=user,
-                     result=AuditResult.FAILURE, changes={"username": username})
+                     result=AuditResult.FAILURE, changes={"username": username},
+                     organisation_path=_org_path(user))
         raise LoginRefused(
             "core.account_locked",
             _("This account is locked after repeated failed sign-ins; try again after %(time)s.")
@@ -92,7 +93,8 @@ def user_authenticate(*, request, username: str, password: str) -> User:
                     user.save(update_fields=["locked_until", "failed_logins"])
                     changes["locked_until"] = user.locked_until.isoformat()
                 audit_record(actor=None, action="core.login.failed", obj=user,
-                             result=AuditResult.FAILURE, changes=changes)
+                             result=AuditResult.FAILURE, changes=changes,
+                             organisation_path=_org_path(user))
         else:
             audit_record(actor=None, action="core.login.failed", object_type="core.user",
                          result=AuditResult.FAILURE, changes={"username": username[:150]})
@@ -101,6 +103,20 @@ def user_authenticate(*, request, username: str, password: str) -> User:
         User.objects.filter(pk=authenticated.pk).update(failed_logins=0, locked_until=None)
     audit_record(actor=authenticated, action="core.login.succeeded", obj=authenticated)
     return authenticated
+
+
+def _org_path(user: User) -> str:
+    return user.organisation.path if user.organisation_id else ""
+
+
+def user_logout(*, request) -> None:
+    """End the session; audited so the trail shows when a person stopped acting."""
+    from django.contrib.auth import logout
+
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        audit_record(actor=user, action="core.logout", obj=user)
+    logout(request)
 
 
 def user_unlock(*, actor, user: User) -> User:

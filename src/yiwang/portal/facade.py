@@ -1,0 +1,17 @@
+"""The portal's public surface for other modules: plug pages and tasks into the web shell."""
+
+from yiwang.portal.registry import (
+    NavEntry,
+    TaskItem,
+    register_nav,
+    register_programme_link,
+    register_task_provider,
+)
+
+__all__ = [
+    "NavEntry",
+    "TaskItem",
+    "register_nav",
+    "register_programme_link",
+    "register_task_provider",
+]
