@@ -110,6 +110,17 @@ def drain_tasks(limit: int = 1000) -> int:
 
 
 @pytest.fixture(autouse=True)
+def _keep_test_connection(monkeypatch):
+    """djhuey's ``db_task`` calls ``close_old_connections()`` around every task. Inside a test's
+    transaction that really closes the PostgreSQL connection (SQLite's in-memory test database
+    ignores it), breaking ``drain_tasks``. A worker runs tasks outside transactions, where the
+    call only drops stale connections, so tests skip it."""
+    import huey.contrib.djhuey as djhuey
+
+    monkeypatch.setattr(djhuey, "close_old_connections", lambda: None)
+
+
+@pytest.fixture(autouse=True)
 def _empty_queue():
     from huey.contrib.djhuey import HUEY
 

@@ -1,0 +1,118 @@
+"""What other apps use of notifications: send, the inbox summary, default templates.
+
+Other apps import only this module (import-linter contract). Example::
+
+    from yiwang.notify import facade as notify
+
+    notify.template_ensure("hotline.order_assigned", "工单 {{ number }} 已派发",
+                           "{{ department }} 请于 {{ deadline }} 前签收。")
+    notify.send(template_code="hotline.order_assigned", recipients=[handler],
+                channels=[notify.Channel.INBOX, notify.Channel.SMS],
+                context={"number": order.number, ...}, dedupe_key=f"order:{order.pk}:assigned")
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from yiwang.notify import selectors
+from yiwang.notify.choices import Channel, MessageStatus
+from yiwang.notify.services import notification_send, template_register
+from yiwang.notify.webhooks import verify_signature
+
+__all__ = [
+    "Channel",
+    "InboxItem",
+    "MessageStatus",
+    "inbox_recent",
+    "inbox_unread_count",
+    "send",
+    "template_ensure",
+    "verify_signature",
+]
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    """One inbox message as a page shows it."""
+
+    id: int
+    subject: str
+    body: str
+    created_at: dt.datetime
+    read_at: dt.datetime | None
+    link: str
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None
+
+
+def send(
+    *,
+    template_code: str,
+    recipients: Iterable[Any] = (),
+    channels: Iterable[str] = (Channel.INBOX,),
+    context: Mapping[str, Any] | None = None,
+    actor=None,
+    dedupe_key: str | None = None,
+    link: str = "",
+    payload: Mapping[str, Any] | None = None,
+    organisation=None,
+) -> list[int]:
+    """Store and queue notifications; returns the ids of the messages created by this call.
+
+    ``recipients``: users and/or email addresses and mobile numbers. ``channels``: values of
+    :class:`Channel`. ``actor``: who caused the notification (``None`` for the platform).
+    ``dedupe_key``: the event's identity; the same key never notifies a recipient twice on one
+    channel. ``organisation``: limits webhook delivery to endpoints of that organisation and
+    its ancestors. Raises ``InvalidInput`` for an unknown template, a template error or a
+    missing variable, and an unusable recipient.
+    """
+    messages = notification_send(
+        actor=actor,
+        template_code=template_code,
+        context=context,
+        recipients=recipients,
+        channels=channels,
+        dedupe_key=dedupe_key,
+        link=link,
+        payload=payload,
+        organisation=organisation,
+    )
+    return [m.pk for m in messages]
+
+
+def inbox_unread_count(user) -> int:
+    """Unread inbox messages of ``user`` (0 for an anonymous user)."""
+    return selectors.inbox_unread_count(actor=user)
+
+
+def inbox_recent(user, limit: int = 10) -> list[InboxItem]:
+    """The ``limit`` newest inbox messages of ``user``, newest first."""
+    rows = (
+        selectors.inbox_list(actor=user)
+        .order_by("-id")
+        .only("id", "subject", "body", "created_at", "read_at", "link")[: max(0, limit)]
+    )
+    return [
+        InboxItem(
+            id=m.pk,
+            subject=m.subject,
+            body=m.body,
+            created_at=m.created_at,
+            read_at=m.read_at,
+            link=m.link,
+        )
+        for m in rows
+    ]
+
+
+def template_ensure(code: str, subject: str, body: str, *, name: str = "") -> bool:
+    """Register a module's default template unless it exists (an administrator's edits are
+    kept). Returns True when it was created. Idempotent and safe under concurrency; call it
+    from the module's seed/set-up step (not from a migration: it uses the current models)."""
+    return template_register(code=code, subject=subject, body=body, name=name)

@@ -1,0 +1,386 @@
+"""Sending: render a template once, store one message per recipient and channel, queue them.
+
+Everything is written in one transaction before any delivery is attempted; delivery tasks are
+queued only after the commit. If queueing fails (Redis down, worker stopped) the rows stay
+``pending`` and the periodic sweep queues them again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from yiwang.core.audit import audit_record
+from yiwang.core.errors import Conflict, InvalidInput
+from yiwang.core.models import Organisation, User
+from yiwang.core.permissions import require_perm
+from yiwang.notify.choices import EXTERNAL_CHANNELS, Channel, MessageStatus
+from yiwang.notify.models import Message, Template, WebhookEndpoint
+from yiwang.notify.rendering import render
+
+logger = logging.getLogger(__name__)
+
+_PHONE = re.compile(r"^1[3-9]\d{9}$")
+_PHONE_NOISE = re.compile(r"[\s\-()]")
+AUDITED_IDS_MAX = 100
+
+
+def normalise_phone(value: str) -> str | None:
+    """Mainland mobile number without separators or +86, or None when it is not one."""
+    digits = _PHONE_NOISE.sub("", value or "")
+    for prefix in ("+86", "0086", "86"):
+        if digits.startswith(prefix) and len(digits) == len(prefix) + 11:
+            digits = digits[len(prefix) :]
+            break
+    return digits if _PHONE.match(digits) else None
+
+
+def normalise_email(value: str) -> str | None:
+    value = (value or "").strip()
+    try:
+        validate_email(value)
+    except ValidationError:
+        return None
+    local, _sep, domain = value.rpartition("@")
+    return f"{local}@{domain.lower()}"
+
+
+@dataclass
+class _Target:
+    channel: str
+    recipient: User | None = None
+    address: str = ""
+    webhook: WebhookEndpoint | None = None
+    key: str = ""
+    missing: str = ""  # why a user cannot be reached on this channel (message stored as failed)
+
+
+def _invalid(field: str, code: str, message: str) -> InvalidInput:
+    return InvalidInput(code, message, errors=[{"field": field, "code": code, "message": message}])
+
+
+def _channels(channels: Iterable[str]) -> list[str]:
+    result: list[str] = []
+    for channel in channels:
+        if channel not in Channel.values:
+            raise _invalid(
+                "channels",
+                "notify.unknown_channel",
+                _("Unknown channel %(channel)s; use one of %(known)s.")
+                % {"channel": channel, "known": ", ".join(Channel.values)},
+            )
+        if channel not in result:
+            result.append(channel)
+    if not result:
+        raise _invalid("channels", "notify.no_channel", _("Give at least one channel."))
+    return result
+
+
+def _json_payload(value: Mapping[str, Any] | None) -> dict[str, Any]:
+    # Model instances and other objects in a rendering context become their str().
+    return json.loads(json.dumps(dict(value or {}), cls=DjangoJSONEncoder, default=str))
+
+
+def _targets(
+    channels: list[str],
+    recipients: Iterable[Any],
+    template_code: str,
+    organisation: Organisation | None,
+) -> list[_Target]:
+    users: dict[int, User] = {}
+    emails: list[str] = []
+    phones: list[str] = []
+    unusable: list[str] = []
+    for recipient in recipients:
+        if isinstance(recipient, User):
+            users.setdefault(recipient.pk, recipient)
+        elif isinstance(recipient, str) and (email := normalise_email(recipient)):
+            if Channel.EMAIL in channels:
+                emails.append(email)
+            else:
+                unusable.append(recipient)
+        elif isinstance(recipient, str) and (phone := normalise_phone(recipient)):
+            if Channel.SMS in channels:
+                phones.append(phone)
+            else:
+                unusable.append(recipient)
+        else:
+            raise _invalid(
+                "recipients",
+                "notify.invalid_recipient",
+                _("A recipient must be a user, an email address or a mobile number; got %(value)r.")
+                % {"value": str(recipient)[:50]},
+            )
+    if unusable:
+        raise _invalid(
+            "recipients",
+            "notify.recipient_channel_mismatch",
+            _("No requested channel can reach these addresses: %(values)s")
+            % {"values": ", ".join(sorted(set(unusable)))},
+        )
+
+    targets: list[_Target] = []
+    users_list = list(users.values())
+    for channel in channels:
+        if channel == Channel.INBOX:
+            targets += [_Target(channel, user, key=f"user:{user.pk}") for user in users_list]
+        elif channel == Channel.EMAIL:
+            for user in users_list:
+                address = normalise_email(user.email)
+                targets.append(
+                    _Target(
+                        channel,
+                        user,
+                        address or "",
+                        key=f"user:{user.pk}",
+                        missing="" if address else "no_email",
+                    )
+                )
+            targets += [_Target(channel, address=a, key=f"addr:{a}") for a in dict.fromkeys(emails)]
+        elif channel == Channel.SMS:
+            for user in users_list:
+                address = normalise_phone(user.mobile)
+                targets.append(
+                    _Target(
+                        channel,
+                        user,
+                        address or "",
+                        key=f"user:{user.pk}",
+                        missing="" if address else "no_mobile",
+                    )
+                )
+            targets += [_Target(channel, address=a, key=f"addr:{a}") for a in dict.fromkeys(phones)]
+        elif channel == Channel.WEBHOOK:
+            endpoints = (
+                WebhookEndpoint.objects.filter(is_active=True)
+                .select_related("organisation")
+                .order_by("pk")
+            )
+            for endpoint in endpoints:
+                if not endpoint.subscribes_to(template_code):
+                    continue
+                # An organisation receives events of its own subtree.
+                if organisation is not None and not organisation.path.startswith(
+                    endpoint.organisation.path
+                ):
+                    continue
+                targets.append(
+                    _Target(
+                        channel,
+                        address=endpoint.url,
+                        webhook=endpoint,
+                        key=f"webhook:{endpoint.pk}",
+                    )
+                )
+    return targets
+
+
+_MISSING_TEXT = {
+    "no_email": "The recipient has no valid email address.",
+    "no_mobile": "The recipient has no valid mobile number.",
+}
+
+
+def _insert(rows: list[Message], deduplicated: bool) -> list[Message]:
+    try:
+        with transaction.atomic():
+            return Message.objects.bulk_create(rows, batch_size=500)
+    except IntegrityError:
+        if not deduplicated:
+            raise
+    # A concurrent send with the same dedupe key won a race: insert one by one, skip its rows.
+    created = []
+    for row in rows:
+        row.pk = None
+        row._state.adding = True
+        try:
+            with transaction.atomic():
+                row.save(force_insert=True)
+        except IntegrityError:
+            continue
+        created.append(row)
+    return created
+
+
+def enqueue_delivery(message_ids: list[int]) -> None:
+    """Queue one delivery task per message (called after commit). A failure here loses
+    nothing: the rows are pending and the sweep queues them on its next run."""
+    from yiwang.notify.tasks import message_deliver_task
+
+    try:
+        for pk in message_ids:
+            message_deliver_task(pk)
+    except Exception:
+        logger.warning(
+            "could not queue %d notification(s); the sweep will retry",
+            len(message_ids),
+            exc_info=True,
+        )
+        try:
+            Message.objects.filter(pk__in=message_ids, status=MessageStatus.PENDING).update(
+                enqueued_at=None
+            )
+        except Exception:
+            logger.warning("could not mark notifications for the sweep", exc_info=True)
+
+
+def notification_send(
+    *,
+    actor,
+    template_code: str,
+    context: Mapping[str, Any] | None = None,
+    recipients: Iterable[Any] = (),
+    channels: Iterable[str] = (Channel.INBOX,),
+    dedupe_key: str | None = None,
+    link: str = "",
+    payload: Mapping[str, Any] | None = None,
+    organisation: Organisation | None = None,
+) -> list[Message]:
+    """Render ``template_code`` with ``context`` and store a message for every recipient on
+    every channel; returns the messages created by this call.
+
+    ``recipients`` mixes users (inbox, their email address, their mobile) and plain email
+    addresses / mobile numbers. The webhook channel goes to every active endpoint subscribed to
+    the template code (limited to endpoints of ``organisation`` and its ancestors when given).
+    With ``dedupe_key``, a recipient+channel that already has a message for that key is
+    skipped, so re-running the same event never notifies anyone twice. Inbox messages are
+    delivered at once; the others are queued for a worker after the commit.
+    """
+    channel_list = _channels(channels)
+    template = Template.objects.filter(code=template_code).first()
+    if template is None:
+        raise _invalid(
+            "template_code",
+            "notify.unknown_template",
+            _("There is no notification template with code %(code)s.") % {"code": template_code},
+        )
+    context = dict(context or {})
+    subject = " ".join(
+        render(
+            code=template.code, field="subject", source=template.subject, context=context
+        ).split()
+    )[:500]
+    body = render(code=template.code, field="body", source=template.body, context=context)
+    data = _json_payload(payload if payload is not None else context)
+    dedupe = (dedupe_key or "").strip()[:200]
+    targets = _targets(channel_list, recipients, template.code, organisation)
+
+    now = timezone.now()
+    sender = actor if getattr(actor, "is_authenticated", False) else None
+    with transaction.atomic():
+        existing: set[tuple[str, str]] = set()
+        if dedupe:
+            existing = set(
+                Message.objects.filter(dedupe_key=dedupe, channel__in=channel_list).values_list(
+                    "channel", "recipient_key"
+                )
+            )
+        rows = []
+        for target in targets:
+            if (target.channel, target.key) in existing:
+                continue
+            row = Message(
+                channel=target.channel,
+                recipient=target.recipient,
+                address=target.address,
+                webhook=target.webhook,
+                recipient_key=target.key,
+                template_code=template.code,
+                template_version=template.version,
+                subject=subject,
+                body=body,
+                link=link[:500],
+                payload=data,
+                dedupe_key=dedupe,
+                sender=sender,
+            )
+            if target.channel == Channel.INBOX:
+                row.status, row.sent_at = MessageStatus.DELIVERED, now
+            elif target.missing:
+                row.status, row.last_error = MessageStatus.FAILED, _MISSING_TEXT[target.missing]
+            else:
+                row.status, row.next_attempt_at, row.enqueued_at = MessageStatus.PENDING, now, now
+            rows.append(row)
+        created = _insert(rows, bool(dedupe)) if rows else []
+        ids = [m.pk for m in created]
+        counts: dict[str, int] = {}
+        for m in created:
+            counts[f"{m.channel}.{m.status}"] = counts.get(f"{m.channel}.{m.status}", 0) + 1
+        audit_record(
+            actor=actor,
+            action="notify.send",
+            object_type="notify.message",
+            object_id=ids[0] if len(ids) == 1 else "",
+            changes={
+                "template": template.code,
+                "template_version": template.version,
+                "channels": channel_list,
+                "dedupe_key": dedupe,
+                "created": len(created),
+                "duplicates": len(targets) - len(created),
+                "by_status": counts,
+                "message_ids": ids[:AUDITED_IDS_MAX],
+            },
+        )
+        queued = [
+            m.pk
+            for m in created
+            if m.channel in EXTERNAL_CHANNELS and m.status == MessageStatus.PENDING
+        ]
+        if queued:
+            transaction.on_commit(partial(enqueue_delivery, queued))
+    return created
+
+
+def message_resend(*, actor, message: Message) -> Message:
+    """Put a failed (or waiting) message back in the queue with a fresh set of attempts.
+
+    A message that was sent, delivered or read is never sent again (409).
+    """
+    require_perm(actor, "notify.manage")
+    now = timezone.now()
+    with transaction.atomic():
+        updated = Message.objects.filter(
+            pk=message.pk,
+            channel__in=EXTERNAL_CHANNELS,
+            status__in=[MessageStatus.FAILED, MessageStatus.PENDING],
+        ).update(
+            status=MessageStatus.PENDING,
+            attempts=0,
+            next_attempt_at=now,
+            enqueued_at=now,
+            claimed_at=None,
+        )
+        if not updated:
+            raise Conflict(
+                "notify.not_resendable",
+                _(
+                    "Only failed or waiting email, SMS and webhook messages can be sent "
+                    "again; this one is %(status)s."
+                )
+                % {"status": message.get_status_display()},
+            )
+        audit_record(
+            actor=actor,
+            action="notify.message.resend",
+            obj=message,
+            changes={
+                "status": [message.status, MessageStatus.PENDING],
+                "attempts": [message.attempts, 0],
+            },
+        )
+        transaction.on_commit(partial(enqueue_delivery, [message.pk]))
+    message.refresh_from_db()
+    return message
