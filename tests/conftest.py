@@ -43,26 +43,58 @@ def org_tree(db):
         ("440403000000", "斗门区", 3, "440400000000"),
         ("440402005000", "拱北街道", 4, "440402000000"),
     ]:
-        Division.objects.get_or_create(code=code, defaults={"name": name, "level": level,
-                                                            "parent_id": parent})
-    city = organisation_create(actor=None, name="珠海市", kind=OrgKind.CITY, code="t-city",
-                               division_code="440400000000")
-    xz = organisation_create(actor=None, name="香洲区", kind=OrgKind.DISTRICT, code="t-xz",
-                             parent=city, division_code="440402000000")
-    dm = organisation_create(actor=None, name="斗门区", kind=OrgKind.DISTRICT, code="t-dm",
-                             parent=city, division_code="440403000000")
-    city_dept = organisation_create(actor=None, name="市政务服务数据管理局",
-                                    kind=OrgKind.DEPARTMENT, code="t-zsj", parent=city)
-    xz_dept = organisation_create(actor=None, name="香洲区市场监督管理局",
-                                  kind=OrgKind.DEPARTMENT, code="t-xz-scj", parent=xz)
-    dm_dept = organisation_create(actor=None, name="斗门区市场监督管理局",
-                                  kind=OrgKind.DEPARTMENT, code="t-dm-scj", parent=dm)
-    street = organisation_create(actor=None, name="拱北街道", kind=OrgKind.STREET, code="t-gb",
-                                 parent=xz, division_code="440402005000")
-    community = organisation_create(actor=None, name="港昌社区", kind=OrgKind.COMMUNITY,
-                                    code="t-gc", parent=street)
-    return {"city": city, "xz": xz, "dm": dm, "city_dept": city_dept, "xz_dept": xz_dept,
-            "dm_dept": dm_dept, "street": street, "community": community}
+        Division.objects.get_or_create(
+            code=code, defaults={"name": name, "level": level, "parent_id": parent}
+        )
+    city = organisation_create(
+        actor=None, name="珠海市", kind=OrgKind.CITY, code="t-city", division_code="440400000000"
+    )
+    xz = organisation_create(
+        actor=None,
+        name="香洲区",
+        kind=OrgKind.DISTRICT,
+        code="t-xz",
+        parent=city,
+        division_code="440402000000",
+    )
+    dm = organisation_create(
+        actor=None,
+        name="斗门区",
+        kind=OrgKind.DISTRICT,
+        code="t-dm",
+        parent=city,
+        division_code="440403000000",
+    )
+    city_dept = organisation_create(
+        actor=None, name="市政务服务数据管理局", kind=OrgKind.DEPARTMENT, code="t-zsj", parent=city
+    )
+    xz_dept = organisation_create(
+        actor=None, name="香洲区市场监督管理局", kind=OrgKind.DEPARTMENT, code="t-xz-scj", parent=xz
+    )
+    dm_dept = organisation_create(
+        actor=None, name="斗门区市场监督管理局", kind=OrgKind.DEPARTMENT, code="t-dm-scj", parent=dm
+    )
+    street = organisation_create(
+        actor=None,
+        name="拱北街道",
+        kind=OrgKind.STREET,
+        code="t-gb",
+        parent=xz,
+        division_code="440402005000",
+    )
+    community = organisation_create(
+        actor=None, name="港昌社区", kind=OrgKind.COMMUNITY, code="t-gc", parent=street
+    )
+    return {
+        "city": city,
+        "xz": xz,
+        "dm": dm,
+        "city_dept": city_dept,
+        "xz_dept": xz_dept,
+        "dm_dept": dm_dept,
+        "street": street,
+        "community": community,
+    }
 
 
 @pytest.fixture
@@ -74,8 +106,11 @@ def make_staff(db):
     def make(org, *roles, username=None):
         counter["n"] += 1
         return staff_user_create(
-            actor=None, username=username or f"staff{counter['n']}",
-            display_name=f"测试人员{counter['n']}", organisation=org, password=PASSWORD,
+            actor=None,
+            username=username or f"staff{counter['n']}",
+            display_name=f"测试人员{counter['n']}",
+            organisation=org,
+            password=PASSWORD,
             roles=roles,
         )
 

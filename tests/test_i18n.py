@@ -23,8 +23,13 @@ def _extract(tmp_path: Path) -> set[str]:
     (copy / "locale").mkdir()
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     django_admin = Path(sys.executable).with_name("django-admin")
-    subprocess.run([str(django_admin), "makemessages", "-l", "zh_Hans", "--ignore",
-                    "*/migrations/*"], cwd=copy, env=env, check=True, capture_output=True)
+    subprocess.run(
+        [str(django_admin), "makemessages", "-l", "zh_Hans", "--ignore", "*/migrations/*"],
+        cwd=copy,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     fresh = polib.pofile(str(copy / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"))
     return {(e.msgctxt or "") + "\x04" + e.msgid for e in fresh}
 
@@ -34,7 +39,8 @@ def test_every_string_in_the_code_has_a_translation(tmp_path):
     translated = {
         (e.msgctxt or "") + "\x04" + e.msgid
         for e in catalogue
-        if not e.obsolete and "fuzzy" not in e.flags
+        if not e.obsolete
+        and "fuzzy" not in e.flags
         and (e.msgstr or (e.msgstr_plural and all(e.msgstr_plural.values())))
     }
     missing = sorted(key.split("\x04", 1)[1] for key in _extract(tmp_path) - translated)

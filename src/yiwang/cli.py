@@ -59,15 +59,28 @@ def _serve(host: str, port: int, with_worker: bool = True) -> int:
         call_command("collectstatic", interactive=False, verbosity=0)
     env = dict(os.environ)
     web = [
-        sys.executable, "-m", "granian", "--interface", "wsgi", "--host", host, "--port", str(port),
-        "--workers", str(config.get("YIWANG_WEB_WORKERS")),
-        "--blocking-threads", str(config.get("YIWANG_WEB_THREADS")),
-        "--backpressure", str(4 * config.get("YIWANG_WEB_THREADS")),
-        "--no-ws", "yiwang.wsgi:application",
+        sys.executable,
+        "-m",
+        "granian",
+        "--interface",
+        "wsgi",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--workers",
+        str(config.get("YIWANG_WEB_WORKERS")),
+        "--blocking-threads",
+        str(config.get("YIWANG_WEB_THREADS")),
+        "--backpressure",
+        str(4 * config.get("YIWANG_WEB_THREADS")),
+        "--no-ws",
+        "yiwang.wsgi:application",
     ]
-    children = [subprocess.Popen(web, env=env)]
+    children = [subprocess.Popen(web, env=env)]  # noqa: S603 — fixed argv, no shell
     if with_worker:
-        children.append(subprocess.Popen([sys.executable, "-m", "yiwang.cli", "worker"], env=env))
+        worker = [sys.executable, "-m", "yiwang.cli", "worker"]
+        children.append(subprocess.Popen(worker, env=env))  # noqa: S603
 
     def stop(*_):
         for child in children:
@@ -130,7 +143,9 @@ def cmd_seed(args) -> int:
 
 
 def _bench_names() -> list[str]:
-    return sorted(p.stem.replace("_", "-") for p in BENCH_DIR.glob("*.py") if not p.stem.startswith("_"))
+    return sorted(
+        p.stem.replace("_", "-") for p in BENCH_DIR.glob("*.py") if not p.stem.startswith("_")
+    )
 
 
 def cmd_bench(args, rest: list[str]) -> int:
@@ -152,7 +167,9 @@ def cmd_worktime(rest: list[str]) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="yiwang", description="yiwang digital-government platform")
+    parser = argparse.ArgumentParser(
+        prog="yiwang", description="yiwang digital-government platform"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     port = int(os.environ.get("PORT", "8000"))
 
@@ -174,8 +191,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="run a benchmark from bench/ (prints JSON last)")
     bench.add_argument("name")
 
-    sub.add_parser("worktime", help="working-time calendar: deadline, between, import, years",
-                   add_help=False)
+    sub.add_parser(
+        "worktime", help="working-time calendar: deadline, between, import, years", add_help=False
+    )
     sub.add_parser("manage", help="Django management commands", add_help=False)
     return parser
 

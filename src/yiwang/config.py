@@ -204,14 +204,12 @@ def _raw(name: str) -> str | None:
 
 def get(name: str) -> Any:
     """Return the typed value of ``name`` (its default when unset, ``None`` if no default)."""
-    var = VARIABLES[name] if name in VARIABLES else None
-    raw = _raw(name)
+    raw = _raw(name)  # raises for an undeclared name
+    var = VARIABLES[name]
     if raw is None:
-        assert var is not None
         raw = var.default
         if raw is None or raw == "":
             return None if var.kind != "list" else []
-    assert var is not None
     raw = raw.replace("{var}", str(var_dir())) if name != "YIWANG_VAR_DIR" else raw
     try:
         return _convert(var.kind, raw)

@@ -1,4 +1,4 @@
-"""Django settings for yiwang, read only from ``YIWANG_*`` variables through :mod:`yiwang.config`."""
+"""Django settings for yiwang, read only from ``YIWANG_*`` variables (:mod:`yiwang.config`)."""
 
 from __future__ import annotations
 
@@ -121,7 +121,10 @@ HUEY.update(
 _cache_url = config.get("YIWANG_CACHE_URL")
 if _cache_url.startswith(("redis://", "rediss://")):
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _cache_url,
+        }
     }
 elif _cache_url.startswith("locmem://"):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -228,7 +231,11 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
-        "yiwang": {"handlers": ["console"], "level": config.get("YIWANG_LOG_LEVEL"), "propagate": False},
+        "yiwang": {
+            "handlers": ["console"],
+            "level": config.get("YIWANG_LOG_LEVEL"),
+            "propagate": False,
+        },
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
     },
 }

@@ -12,8 +12,10 @@ urlpatterns = [
     path("metrics", core_views.metrics, name="metrics"),
     path("api/v1/", api.urls),
     # Password changes always go through the policy-checking, audited service.
-    path("admin/password_change/",
-         RedirectView.as_view(pattern_name="portal:password_change", permanent=False)),
+    path(
+        "admin/password_change/",
+        RedirectView.as_view(pattern_name="portal:password_change", permanent=False),
+    ),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("yiwang.portal.urls")),

@@ -14,8 +14,13 @@ from yiwang.core.services.accounts import (
 
 
 def test_citizen_id_number_is_encrypted_and_masked(db):
-    user = citizen_register(username="zs", password="Citizen#2026", real_name="张三",
-                            id_number="11010519491231002x", mobile="13800138000")
+    user = citizen_register(
+        username="zs",
+        password="Citizen#2026",
+        real_name="张三",
+        id_number="11010519491231002x",
+        mobile="13800138000",
+    )
     profile = CitizenProfile.objects.get(user=user)
     assert profile.id_number_masked == "1101**********002X"
     assert "11010519491231002X" not in profile.id_number_encrypted
@@ -28,25 +33,29 @@ def test_citizen_id_number_is_encrypted_and_masked(db):
 
 def test_citizen_with_bad_check_digit_is_refused_and_nothing_saved(db):
     with pytest.raises(InvalidInput) as exc:
-        citizen_register(username="zs", password="Citizen#2026", real_name="张三",
-                         id_number="110105194912310021")
+        citizen_register(
+            username="zs", password="Citizen#2026", real_name="张三", id_number="110105194912310021"
+        )
     assert exc.value.errors[0]["field"] == "id_number"
     assert not CitizenProfile.objects.exists()
 
 
 def test_same_id_number_cannot_register_twice(db):
-    citizen_register(username="a", password="Citizen#2026", real_name="张三",
-                     id_number="11010519491231002X")
+    citizen_register(
+        username="a", password="Citizen#2026", real_name="张三", id_number="11010519491231002X"
+    )
     with pytest.raises(Conflict):
-        citizen_register(username="b", password="Citizen#2026", real_name="张三",
-                         id_number="11010519491231002X")
+        citizen_register(
+            username="b", password="Citizen#2026", real_name="张三", id_number="11010519491231002X"
+        )
 
 
 def test_enterprise_has_several_users(db):
     account = enterprise_account_create(actor=None, uscc="91350100M000100Y43", name="测试企业")
     for name in ("agent1", "agent2"):
-        enterprise_user_register(enterprise=account, username=name, password=PASSWORD,
-                                 display_name=name)
+        enterprise_user_register(
+            enterprise=account, username=name, password=PASSWORD, display_name=name
+        )
     assert account.members.count() == 2
     with pytest.raises(InvalidInput) as exc:
         enterprise_account_create(actor=None, uscc="91350100M000100Y44", name="错码企业")
@@ -55,8 +64,13 @@ def test_enterprise_has_several_users(db):
 
 def test_weak_password_gets_field_errors(org_tree):
     with pytest.raises(InvalidInput) as exc:
-        staff_user_create(actor=None, username="weak", display_name="弱", password="abcdefgh",
-                          organisation=org_tree["city"])
+        staff_user_create(
+            actor=None,
+            username="weak",
+            display_name="弱",
+            password="abcdefgh",
+            organisation=org_tree["city"],
+        )
     codes = {e["code"] for e in exc.value.errors}
     assert "password_too_simple" in codes
     assert {e["field"] for e in exc.value.errors} == {"password"}
@@ -76,12 +90,30 @@ def test_separation_of_duties_refuses_two_admin_roles(org_tree, make_staff):
 
 def test_org_admin_manages_only_own_subtree_and_cannot_grant_admin_roles(org_tree, make_staff):
     xz_admin = make_staff(org_tree["xz"], Role.ORG_ADMIN)
-    staff_user_create(actor=xz_admin, username="new1", display_name="新人", password=PASSWORD,
-                      organisation=org_tree["street"], roles=[Role.CASE_HANDLER])
+    staff_user_create(
+        actor=xz_admin,
+        username="new1",
+        display_name="新人",
+        password=PASSWORD,
+        organisation=org_tree["street"],
+        roles=[Role.CASE_HANDLER],
+    )
     with pytest.raises(NotFound):
-        staff_user_create(actor=xz_admin, username="new2", display_name="新人", password=PASSWORD,
-                          organisation=org_tree["dm_dept"], roles=[Role.CASE_HANDLER])
+        staff_user_create(
+            actor=xz_admin,
+            username="new2",
+            display_name="新人",
+            password=PASSWORD,
+            organisation=org_tree["dm_dept"],
+            roles=[Role.CASE_HANDLER],
+        )
     with pytest.raises(InvalidInput) as exc:
-        staff_user_create(actor=xz_admin, username="new3", display_name="新人", password=PASSWORD,
-                          organisation=org_tree["street"], roles=[Role.PLATFORM_ADMIN])
+        staff_user_create(
+            actor=xz_admin,
+            username="new3",
+            display_name="新人",
+            password=PASSWORD,
+            organisation=org_tree["street"],
+            roles=[Role.PLATFORM_ADMIN],
+        )
     assert exc.value.code == "core.role_not_grantable"

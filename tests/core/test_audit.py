@@ -26,8 +26,12 @@ def test_service_mutation_records_before_after_request_id_and_ip(client, org_tre
 
 def test_api_request_id_reaches_the_audit_record(client, org_tree, make_staff):
     user = make_staff(org_tree["xz_dept"], Role.CASE_HANDLER, username="h9")
-    response = client.post("/accounts/login/", {"username": "h9", "password": "wrong"},
-                           HTTP_X_REQUEST_ID="trace-42", REMOTE_ADDR="192.0.2.7")
+    response = client.post(
+        "/accounts/login/",
+        {"username": "h9", "password": "wrong"},
+        HTTP_X_REQUEST_ID="trace-42",
+        REMOTE_ADDR="192.0.2.7",
+    )
     assert response.status_code in (200, 302)
     record = AuditLog.objects.get(action="core.login.failed")
     assert (record.request_id, record.ip) == ("trace-42", "192.0.2.7")
@@ -47,8 +51,11 @@ def test_records_are_append_only(org_tree):
 
 
 def test_personal_data_is_masked_in_changes(db):
-    record = audit_record(actor=None, action="test.pii",
-                          changes={"note": "身份证 11010519491231002X 电话 13812345678"})
+    record = audit_record(
+        actor=None,
+        action="test.pii",
+        changes={"note": "身份证 11010519491231002X 电话 13812345678"},
+    )
     assert record.changes["note"] == "身份证 1101**********002X 电话 138****5678"
 
 
@@ -89,8 +96,10 @@ def test_audit_api_filters_and_pages(client, org_tree, make_staff):
     assert first.status_code == 200
     body = first.json()
     assert len(body["items"]) == 3 and body["next_cursor"]
-    second = client.get("/api/v1/audit/records", {"action": "core.organisation", "limit": 3,
-                                                   "cursor": body["next_cursor"]}).json()
+    second = client.get(
+        "/api/v1/audit/records",
+        {"action": "core.organisation", "limit": 3, "cursor": body["next_cursor"]},
+    ).json()
     assert not {i["id"] for i in body["items"]} & {i["id"] for i in second["items"]}
     bad = client.get("/api/v1/audit/records", {"cursor": "%%%"})
     assert bad.status_code == 422 and bad.json()["code"] == "invalid_cursor"
@@ -102,7 +111,8 @@ def test_purge_runs_as_a_periodic_task(db):
     from yiwang.core.tasks import audit_purge_expired_daily
 
     assert "core.audit_purge_expired" in {t.name for t in HUEY._registry.periodic_tasks}
-    AuditLog.objects.create(action="test.ancient",
-                            occurred_at=timezone.now() - dt.timedelta(days=400))
+    AuditLog.objects.create(
+        action="test.ancient", occurred_at=timezone.now() - dt.timedelta(days=400)
+    )
     assert audit_purge_expired_daily.call_local() == 1
     assert AuditLog.objects.get(action="audit.purge").channel == "task"

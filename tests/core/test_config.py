@@ -14,11 +14,21 @@ YIWANG = str(Path(sys.executable).with_name("yiwang"))
 
 
 def _run(env_overrides, *args, tmp_path):
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("YIWANG_") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("YIWANG_") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
+    }
     env.update({"YIWANG_VAR_DIR": str(tmp_path)}, **env_overrides)
-    return subprocess.run([YIWANG, "manage", *args], env=env, capture_output=True, text=True,
-                          cwd=ROOT, timeout=120, check=False)
+    return subprocess.run(
+        [YIWANG, "manage", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_malformed_bool_names_the_variable(monkeypatch):

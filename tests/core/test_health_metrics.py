@@ -1,6 +1,6 @@
 from django.test import override_settings
 
-from yiwang.core.health import register_warning, WARNINGS
+from yiwang.core.health import WARNINGS, register_warning
 
 
 def test_healthz_reports_each_part(client, db):
@@ -13,8 +13,12 @@ def test_healthz_reports_each_part(client, db):
 
 
 def test_healthz_503_names_the_failed_part(client, db):
-    dead_cache = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                              "LOCATION": "redis://127.0.0.1:1/0"}}
+    dead_cache = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
     # Django's setting_changed handler rebuilds the cache connections for the override.
     with override_settings(CACHES=dead_cache):
         response = client.get("/healthz")

@@ -15,14 +15,23 @@ def test_paths_form_the_subtree(org_tree):
     assert street.path.startswith(xz.path) and xz.path.startswith(city.path)
     subtree = Organisation.objects.filter(path__startswith=xz.path)
     assert set(subtree.values_list("name", flat=True)) == {
-        "香洲区", "香洲区市场监督管理局", "拱北街道", "港昌社区"
+        "香洲区",
+        "香洲区市场监督管理局",
+        "拱北街道",
+        "港昌社区",
     }
 
 
 def test_unknown_division_code_is_refused_with_field_error(org_tree):
     with pytest.raises(InvalidInput) as exc:
-        organisation_create(actor=None, name="不存在区", kind=OrgKind.DISTRICT, code="x1",
-                            parent=org_tree["city"], division_code="440499000000")
+        organisation_create(
+            actor=None,
+            name="不存在区",
+            kind=OrgKind.DISTRICT,
+            code="x1",
+            parent=org_tree["city"],
+            division_code="440499000000",
+        )
     assert exc.value.code == "unknown_division_code"
     assert exc.value.errors[0]["field"] == "division_code"
     assert not Organisation.objects.filter(code="x1").exists()
@@ -30,16 +39,27 @@ def test_unknown_division_code_is_refused_with_field_error(org_tree):
 
 def test_bad_uscc_is_refused(org_tree):
     with pytest.raises(InvalidInput) as exc:
-        organisation_create(actor=None, name="某局", kind=OrgKind.DEPARTMENT, code="x2",
-                            parent=org_tree["city"], uscc="11440400MB2C9271X1")
+        organisation_create(
+            actor=None,
+            name="某局",
+            kind=OrgKind.DEPARTMENT,
+            code="x2",
+            parent=org_tree["city"],
+            uscc="11440400MB2C9271X1",
+        )
     assert exc.value.code == "invalid_uscc"
     assert exc.value.errors[0]["field"] == "uscc"
 
 
 def test_kind_hierarchy_is_enforced(org_tree):
     with pytest.raises(InvalidInput) as exc:
-        organisation_create(actor=None, name="社区下的区", kind=OrgKind.DISTRICT, code="x3",
-                            parent=org_tree["community"])
+        organisation_create(
+            actor=None,
+            name="社区下的区",
+            kind=OrgKind.DISTRICT,
+            code="x3",
+            parent=org_tree["community"],
+        )
     assert exc.value.code == "core.org_kind_not_allowed"
 
 

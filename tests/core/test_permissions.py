@@ -5,12 +5,20 @@ import pytest
 from yiwang.core import selectors
 from yiwang.core.choices import Role
 from yiwang.core.errors import NotFound
-from yiwang.core.permissions import has_perm, restrict
 from yiwang.core.models import Organisation
+from yiwang.core.permissions import has_perm, restrict
 from yiwang.core.services.accounts import citizen_register
 
-ALL = {"珠海市", "香洲区", "斗门区", "市政务服务数据管理局", "香洲区市场监督管理局",
-       "斗门区市场监督管理局", "拱北街道", "港昌社区"}
+ALL = {
+    "珠海市",
+    "香洲区",
+    "斗门区",
+    "市政务服务数据管理局",
+    "香洲区市场监督管理局",
+    "斗门区市场监督管理局",
+    "拱北街道",
+    "港昌社区",
+}
 
 
 @pytest.mark.parametrize(
@@ -26,8 +34,16 @@ ALL = {"珠海市", "香洲区", "斗门区", "市政务服务数据管理局", 
 )
 @pytest.mark.parametrize(
     "role",
-    [Role.PLATFORM_ADMIN, Role.ORG_ADMIN, Role.HOTLINE_OPERATOR, Role.CASE_HANDLER,
-     Role.DATA_OFFICER, Role.SECURITY_ANALYST, Role.LEADER, Role.AUDITOR],
+    [
+        Role.PLATFORM_ADMIN,
+        Role.ORG_ADMIN,
+        Role.HOTLINE_OPERATOR,
+        Role.CASE_HANDLER,
+        Role.DATA_OFFICER,
+        Role.SECURITY_ANALYST,
+        Role.LEADER,
+        Role.AUDITOR,
+    ],
 )
 def test_each_role_sees_exactly_its_subtree(org_tree, make_staff, level, expected, role):
     user = make_staff(org_tree[level], role)
@@ -69,10 +85,12 @@ def test_anonymous_api_call_is_401_problem(client, org_tree):
 
 
 def test_public_accounts_see_no_staff_records(org_tree):
-    citizen = citizen_register(username="zs", password="Citizen#2026", real_name="张三",
-                               id_number="11010519491231002X")
-    assert not restrict(Organisation.objects.all(), citizen, "core.view_organisation",
-                        org_path="path").exists()
+    citizen = citizen_register(
+        username="zs", password="Citizen#2026", real_name="张三", id_number="11010519491231002X"
+    )
+    assert not restrict(
+        Organisation.objects.all(), citizen, "core.view_organisation", org_path="path"
+    ).exists()
     assert not has_perm(citizen, "workbench.access")
 
 

@@ -20,8 +20,9 @@ from yiwang.core.services.security import (
 
 
 def _login(username, password):
-    return user_authenticate(request=RequestFactory().post("/"), username=username,
-                             password=password)
+    return user_authenticate(
+        request=RequestFactory().post("/"), username=username, password=password
+    )
 
 
 def test_five_failures_lock_the_account_for_30_minutes(org_tree, make_staff):
@@ -78,15 +79,17 @@ def test_staff_password_expires_after_90_days(org_tree, make_staff):
     assert not password_expired(user)
     user.password_changed_at = timezone.now() - dt.timedelta(days=91)
     assert password_expired(user)
-    user_change_password(actor=user, user=user, old_password=PASSWORD,
-                         new_password="Another#Pass2026")
+    user_change_password(
+        actor=user, user=user, old_password=PASSWORD, new_password="Another#Pass2026"
+    )
     assert not password_expired(user)
 
 
 def test_expired_password_redirects_pages_to_change(client, org_tree, make_staff):
     user = make_staff(org_tree["xz_dept"], Role.CASE_HANDLER)
     User.objects.filter(pk=user.pk).update(
-        password_changed_at=timezone.now() - dt.timedelta(days=100))
+        password_changed_at=timezone.now() - dt.timedelta(days=100)
+    )
     client.force_login(user)
     response = client.get("/workbench/")
     assert response.status_code == 302

@@ -15,21 +15,33 @@ def quiet():
 def test_small_seed_builds_zhuhai_and_is_idempotent(db, quiet):
     first = run_seed(scale="small", console=quiet)
     assert first["organisations"] > 200
-    counts = (Organisation.objects.count(), User.objects.count(), EnterpriseAccount.objects.count(),
-              CitizenProfile.objects.count())
+    counts = (
+        Organisation.objects.count(),
+        User.objects.count(),
+        EnterpriseAccount.objects.count(),
+        CitizenProfile.objects.count(),
+    )
     second = run_seed(scale="small", console=quiet)
     assert second == {}
-    assert counts == (Organisation.objects.count(), User.objects.count(),
-                      EnterpriseAccount.objects.count(), CitizenProfile.objects.count())
+    assert counts == (
+        Organisation.objects.count(),
+        User.objects.count(),
+        EnterpriseAccount.objects.count(),
+        CitizenProfile.objects.count(),
+    )
 
     city = Organisation.objects.get(kind=OrgKind.CITY)
     assert city.name == "珠海市" and city.division_id == "440400000000"
     municipal = Organisation.objects.filter(parent=city, kind=OrgKind.DEPARTMENT)
     assert municipal.count() >= 56
     assert {"市政务服务数据管理局", "市市场监督管理局", "市人力资源和社会保障局"} <= set(
-        municipal.values_list("name", flat=True))
-    districts = set(Organisation.objects.filter(parent=city).exclude(
-        kind=OrgKind.DEPARTMENT).values_list("name", flat=True))
+        municipal.values_list("name", flat=True)
+    )
+    districts = set(
+        Organisation.objects.filter(parent=city)
+        .exclude(kind=OrgKind.DEPARTMENT)
+        .values_list("name", flat=True)
+    )
     assert {"香洲区", "斗门区", "金湾区", "横琴粤澳深度合作区"} <= districts
     xz = Organisation.objects.get(name="香洲区")
     assert xz.children.filter(kind=OrgKind.DEPARTMENT).count() >= 10

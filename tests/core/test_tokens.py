@@ -12,8 +12,12 @@ from yiwang.core.services.tokens import api_client_create, api_token_create, api
 @pytest.fixture
 def client_app(org_tree, make_staff):
     admin = make_staff(org_tree["city"], Role.PLATFORM_ADMIN)
-    app = api_client_create(actor=admin, name="区网格系统", organisation=org_tree["xz"],
-                            roles=[Role.HOTLINE_OPERATOR, Role.AUDITOR])
+    app = api_client_create(
+        actor=admin,
+        name="区网格系统",
+        organisation=org_tree["xz"],
+        roles=[Role.HOTLINE_OPERATOR, Role.AUDITOR],
+    )
     return admin, app
 
 
@@ -23,8 +27,9 @@ def _bearer(raw):
 
 def test_token_is_shown_once_and_stored_hashed(client, client_app):
     admin, app = client_app
-    token, raw = api_token_create(actor=admin, client=app, name="sync",
-                                  scopes=["core.view_organisation"])
+    token, raw = api_token_create(
+        actor=admin, client=app, name="sync", scopes=["core.view_organisation"]
+    )
     stored = ApiToken.objects.get(pk=token.pk)
     assert raw not in (stored.digest, stored.prefix) and len(stored.digest) == 64
     assert raw not in str(AuditLog.objects.filter(action="core.api_token.create").get().changes)
@@ -37,8 +42,9 @@ def test_token_is_shown_once_and_stored_hashed(client, client_app):
 
 def test_scopes_limit_what_a_token_can_do(client, client_app):
     admin, app = client_app
-    _, raw = api_token_create(actor=admin, client=app, name="orgs only",
-                              scopes=["core.view_organisation"])
+    _, raw = api_token_create(
+        actor=admin, client=app, name="orgs only", scopes=["core.view_organisation"]
+    )
     response = client.get("/api/v1/audit/records", **_bearer(raw))
     assert response.status_code == 403
     assert response.json()["code"] == "permission_denied"
@@ -52,8 +58,9 @@ def test_scopes_beyond_the_clients_roles_are_refused(client_app):
 
 def test_revoked_token_is_401_at_once(client, client_app):
     admin, app = client_app
-    token, raw = api_token_create(actor=admin, client=app, name="t",
-                                  scopes=["core.view_organisation"])
+    token, raw = api_token_create(
+        actor=admin, client=app, name="t", scopes=["core.view_organisation"]
+    )
     assert client.get("/api/v1/me", **_bearer(raw)).status_code == 200
     api_token_revoke(actor=admin, token=token)
     response = client.get("/api/v1/me", **_bearer(raw))
@@ -63,9 +70,13 @@ def test_revoked_token_is_401_at_once(client, client_app):
 
 def test_expired_token_is_401(client, client_app):
     admin, app = client_app
-    token, raw = api_token_create(actor=admin, client=app, name="t",
-                                  scopes=["core.view_organisation"],
-                                  expires_at=timezone.now() + dt.timedelta(hours=1))
+    token, raw = api_token_create(
+        actor=admin,
+        client=app,
+        name="t",
+        scopes=["core.view_organisation"],
+        expires_at=timezone.now() + dt.timedelta(hours=1),
+    )
     ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
     response = client.get("/api/v1/me", **_bearer(raw))
     assert response.status_code == 401

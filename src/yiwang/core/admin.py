@@ -52,15 +52,25 @@ class RoleAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         before = snapshot(type(obj).objects.get(pk=obj.pk)) if change else None
         super().save_model(request, obj, form, change)
-        audit_record(actor=request.user, action=f"admin.{obj._meta.label_lower}.save", obj=obj,
-                     before=before, after=snapshot(obj))
+        audit_record(
+            actor=request.user,
+            action=f"admin.{obj._meta.label_lower}.save",
+            obj=obj,
+            before=before,
+            after=snapshot(obj),
+        )
 
     def delete_model(self, request, obj):
         before = snapshot(obj)
         pk = obj.pk
         super().delete_model(request, obj)
-        audit_record(actor=request.user, action=f"admin.{obj._meta.label_lower}.delete",
-                     object_type=obj._meta.label_lower, object_id=pk, before=before)
+        audit_record(
+            actor=request.user,
+            action=f"admin.{obj._meta.label_lower}.delete",
+            object_type=obj._meta.label_lower,
+            object_id=pk,
+            before=before,
+        )
 
 
 @admin.register(Division)
@@ -106,13 +116,30 @@ class RoleInline(admin.TabularInline):
 
 @admin.register(User)
 class UserAdmin(RoleAdmin):
-    list_display = ("username", "display_name", "kind", "organisation", "masked_mobile",
-                    "is_active", "locked_until")
+    list_display = (
+        "username",
+        "display_name",
+        "kind",
+        "organisation",
+        "masked_mobile",
+        "is_active",
+        "locked_until",
+    )
     list_filter = ("kind", "is_active")
     search_fields = ("username", "display_name")
     raw_id_fields = ("organisation",)
-    fields = ("username", "display_name", "kind", "organisation", "email", "is_active",
-              "failed_logins", "locked_until", "password_changed_at", "last_login")
+    fields = (
+        "username",
+        "display_name",
+        "kind",
+        "organisation",
+        "email",
+        "is_active",
+        "failed_logins",
+        "locked_until",
+        "password_changed_at",
+        "last_login",
+    )
     readonly_fields = ("username", "kind", "failed_logins", "password_changed_at", "last_login")
     inlines = [RoleInline]
     view_perm = "core.view_user"
@@ -171,10 +198,25 @@ class ApiClientAdmin(RoleAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(RoleAdmin):
-    list_display = ("client", "name", "prefix", "scopes", "expires_at", "revoked_at",
-                    "last_used_at")
-    readonly_fields = ("client", "name", "prefix", "scopes", "created_at", "expires_at",
-                       "revoked_at", "last_used_at")
+    list_display = (
+        "client",
+        "name",
+        "prefix",
+        "scopes",
+        "expires_at",
+        "revoked_at",
+        "last_used_at",
+    )
+    readonly_fields = (
+        "client",
+        "name",
+        "prefix",
+        "scopes",
+        "created_at",
+        "expires_at",
+        "revoked_at",
+        "last_used_at",
+    )
     exclude = ("digest",)
     view_perm = "core.manage_api_client"
     actions = ["revoke"]
@@ -184,7 +226,8 @@ class ApiTokenAdmin(RoleAdmin):
 
     def has_view_permission(self, request, obj=None):
         return has_perm(request.user, "core.manage_api_client") or has_perm(
-            request.user, "core.revoke_api_token")
+            request.user, "core.revoke_api_token"
+        )
 
     has_module_permission = has_view_permission
 
@@ -199,8 +242,15 @@ class ApiTokenAdmin(RoleAdmin):
 
 @admin.register(SecurityPolicy)
 class SecurityPolicyAdmin(RoleAdmin):
-    list_display = ("__str__", "min_password_length", "max_failed_logins", "lockout_minutes",
-                    "idle_timeout_minutes", "staff_password_max_age_days", "updated_at")
+    list_display = (
+        "__str__",
+        "min_password_length",
+        "max_failed_logins",
+        "lockout_minutes",
+        "idle_timeout_minutes",
+        "staff_password_max_age_days",
+        "updated_at",
+    )
     view_perm = "core.manage_security_policy"
 
     def save_model(self, request, obj, form, change):
@@ -215,8 +265,16 @@ class SecurityPolicyAdmin(RoleAdmin):
 
 @admin.register(AuditLog)
 class AuditLogAdmin(RoleAdmin):
-    list_display = ("occurred_at", "actor_label", "action", "object_type", "object_id",
-                    "result", "ip", "request_id")
+    list_display = (
+        "occurred_at",
+        "actor_label",
+        "action",
+        "object_type",
+        "object_id",
+        "result",
+        "ip",
+        "request_id",
+    )
     list_filter = ("result", "channel", "object_type")
     search_fields = ("action", "actor_label", "object_id", "request_id")
     date_hierarchy = "occurred_at"

@@ -80,35 +80,57 @@ class AuditFilter(Schema):
 def me(request: HttpRequest):
     user = request.auth
     return {
-        "id": user.pk, "username": user.username, "display_name": user.display_name,
-        "kind": user.kind, "organisation": user.organisation,
-        "roles": sorted(user.role_codes), "permissions": sorted(permissions_of(user)),
+        "id": user.pk,
+        "username": user.username,
+        "display_name": user.display_name,
+        "kind": user.kind,
+        "organisation": user.organisation,
+        "roles": sorted(user.role_codes),
+        "permissions": sorted(permissions_of(user)),
     }
 
 
-@router.get("/organisations", response=OrganisationPage, operation_id="core_organisation_list",
-            summary="Organisations visible to the caller")
-def organisation_list(request: HttpRequest, kind: str | None = None, cursor: str | None = None,
-                      limit: int = 100):
+@router.get(
+    "/organisations",
+    response=OrganisationPage,
+    operation_id="core_organisation_list",
+    summary="Organisations visible to the caller",
+)
+def organisation_list(
+    request: HttpRequest, kind: str | None = None, cursor: str | None = None, limit: int = 100
+):
     qs = selectors.organisation_list(actor=request.auth, kind=kind)
     items, next_cursor = keyset_page(qs, cursor=cursor, limit=limit, descending=False)
     return {"items": items, "next_cursor": next_cursor}
 
 
-@router.get("/organisations/{org_id}", response=OrganisationOut,
-            operation_id="core_organisation_get", summary="One organisation")
+@router.get(
+    "/organisations/{org_id}",
+    response=OrganisationOut,
+    operation_id="core_organisation_get",
+    summary="One organisation",
+)
 def organisation_get(request: HttpRequest, org_id: int):
     return selectors.organisation_get(actor=request.auth, pk=org_id)
 
 
-@router.get("/audit/records", response=AuditPage, operation_id="core_audit_list",
-            summary="Search audit records (auditors)")
+@router.get(
+    "/audit/records",
+    response=AuditPage,
+    operation_id="core_audit_list",
+    summary="Search audit records (auditors)",
+)
 def audit_list(request: HttpRequest, filters: Query[AuditFilter]):
     require_perm(request.auth, "audit.view")
     qs = selectors.audit_list(
-        actor=request.auth, action=filters.action, actor_username=filters.actor,
-        object_type=filters.object_type, object_id=filters.object_id,
-        request_id=filters.request_id, since=filters.since, until=filters.until,
+        actor=request.auth,
+        action=filters.action,
+        actor_username=filters.actor,
+        object_type=filters.object_type,
+        object_id=filters.object_id,
+        request_id=filters.request_id,
+        since=filters.since,
+        until=filters.until,
     )
     items, next_cursor = keyset_page(qs, cursor=filters.cursor, limit=filters.limit)
     return {"items": items, "next_cursor": next_cursor}

@@ -22,8 +22,15 @@ from yiwang.core.errors import DomainError, InvalidInput
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
 
-def problem(request: HttpRequest | None, status: int, code: str, title: str, *,
-            detail: str = "", errors: list[dict[str, Any]] | None = None) -> JsonResponse:
+def problem(
+    request: HttpRequest | None,
+    status: int,
+    code: str,
+    title: str,
+    *,
+    detail: str = "",
+    errors: list[dict[str, Any]] | None = None,
+) -> JsonResponse:
     body: dict[str, Any] = {
         "type": f"https://yiwang.dev/problems/{code}",
         "title": title,
@@ -35,43 +42,82 @@ def problem(request: HttpRequest | None, status: int, code: str, title: str, *,
     }
     if errors:
         body["errors"] = errors
-    response = JsonResponse(body, status=status, content_type=PROBLEM_CONTENT_TYPE,
-                            json_dumps_params={"ensure_ascii": False})
+    response = JsonResponse(
+        body,
+        status=status,
+        content_type=PROBLEM_CONTENT_TYPE,
+        json_dumps_params={"ensure_ascii": False},
+    )
     if status == 401:
         response["WWW-Authenticate"] = 'Bearer realm="yiwang"'
     return response
 
 
-_TITLES = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
-           409: "Conflict", 422: "Unprocessable content", 429: "Too many requests"}
+_TITLES = {
+    400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not found",
+    409: "Conflict",
+    422: "Unprocessable content",
+    429: "Too many requests",
+}
 
 
 def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(DomainError)
     def domain_error(request, exc: DomainError):
-        return problem(request, exc.status, exc.code, _TITLES.get(exc.status, "Error"),
-                       detail=exc.message, errors=exc.errors)
+        return problem(
+            request,
+            exc.status,
+            exc.code,
+            _TITLES.get(exc.status, "Error"),
+            detail=exc.message,
+            errors=exc.errors,
+        )
 
     @api.exception_handler(ValidationError)
     def validation_error(request, exc: ValidationError):
         errors = []
         for err in exc.errors:
-            loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "payload")]
-            errors.append({"field": ".".join(loc) or None, "code": err.get("type", "invalid"),
-                           "message": err.get("msg", "")})
-        return problem(request, 422, "invalid", _TITLES[422],
-                       detail="; ".join(f"{e['field']}: {e['message']}" for e in errors),
-                       errors=errors)
+            loc = [
+                str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "payload")
+            ]
+            errors.append(
+                {
+                    "field": ".".join(loc) or None,
+                    "code": err.get("type", "invalid"),
+                    "message": err.get("msg", ""),
+                }
+            )
+        return problem(
+            request,
+            422,
+            "invalid",
+            _TITLES[422],
+            detail="; ".join(f"{e['field']}: {e['message']}" for e in errors),
+            errors=errors,
+        )
 
     @api.exception_handler(AuthenticationError)
     def auth_error(request, exc):
-        return problem(request, 401, "unauthenticated", _TITLES[401],
-                       detail="Authentication required: session or 'Authorization: Bearer <token>'.")
+        return problem(
+            request,
+            401,
+            "unauthenticated",
+            _TITLES[401],
+            detail="Authentication required: session or 'Authorization: Bearer <token>'.",
+        )
 
     @api.exception_handler(HttpError)
     def http_error(request, exc: HttpError):
-        return problem(request, exc.status_code, f"http_{exc.status_code}",
-                       _TITLES.get(exc.status_code, "Error"), detail=str(exc))
+        return problem(
+            request,
+            exc.status_code,
+            f"http_{exc.status_code}",
+            _TITLES.get(exc.status_code, "Error"),
+            detail=str(exc),
+        )
 
     @api.exception_handler(Http404)
     def not_found(request, exc):
@@ -125,9 +171,13 @@ def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
         padded = cursor + "=" * (-len(cursor) % 4)
         value = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (ValueError, json.JSONDecodeError):
-        raise InvalidInput("invalid_cursor", "The cursor is not valid.",
-                           errors=[{"field": "cursor", "code": "invalid_cursor",
-                                    "message": "The cursor is not valid."}]) from None
+        raise InvalidInput(
+            "invalid_cursor",
+            "The cursor is not valid.",
+            errors=[
+                {"field": "cursor", "code": "invalid_cursor", "message": "The cursor is not valid."}
+            ],
+        ) from None
     if not isinstance(value, dict):
         raise InvalidInput("invalid_cursor", "The cursor is not valid.")
     return value

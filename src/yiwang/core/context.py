@@ -15,8 +15,10 @@ class RequestContext:
     channel: str = ""  # web | api | cli | task
 
 
+_EMPTY = RequestContext()  # frozen, so sharing it as the default is safe
 _current: contextvars.ContextVar[RequestContext] = contextvars.ContextVar(
-    "yiwang_request_context", default=RequestContext()
+    "yiwang_request_context",
+    default=_EMPTY,
 )
 
 

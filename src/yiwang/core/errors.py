@@ -62,7 +62,9 @@ def from_validation_error(exc, code: str = "invalid") -> InvalidInput:
                 )
     else:
         for err in exc.error_list:
-            errors.append({"field": None, "code": err.code or code, "message": " ".join(err.messages)})
+            errors.append(
+                {"field": None, "code": err.code or code, "message": " ".join(err.messages)}
+            )
     message = "; ".join(e["message"] for e in errors) or "invalid input"
     first_code = errors[0]["code"] if errors else code
     return InvalidInput(first_code, message, errors=errors)

@@ -60,8 +60,7 @@ def run_checks() -> tuple[bool, dict]:
             warnings.extend(provider())
         except Exception as exc:
             warnings.append(f"warning provider failed: {exc}")
-    return healthy, {"status": "ok" if healthy else "fail", "checks": results,
-                     "warnings": warnings}
+    return healthy, {"status": "ok" if healthy else "fail", "checks": results, "warnings": warnings}
 
 
 def register_warning(provider: Callable[[], list[str]]) -> None:

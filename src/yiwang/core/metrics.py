@@ -14,11 +14,15 @@ from prometheus_client.core import GaugeMetricFamily
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 REQUESTS = Counter(
-    "yiwang_http_requests_total", "HTTP requests served", ["method", "route", "status"],
+    "yiwang_http_requests_total",
+    "HTTP requests served",
+    ["method", "route", "status"],
     registry=REGISTRY,
 )
 LATENCY = Histogram(
-    "yiwang_http_request_duration_seconds", "HTTP request latency", ["method", "route"],
+    "yiwang_http_request_duration_seconds",
+    "HTTP request latency",
+    ["method", "route"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
     registry=REGISTRY,
 )

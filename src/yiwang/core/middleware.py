@@ -39,8 +39,10 @@ class SessionSecurityMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and not request.path.startswith(
-            self.EXEMPT_PREFIXES
+        if (
+            user is not None
+            and user.is_authenticated
+            and not request.path.startswith(self.EXEMPT_PREFIXES)
         ):
             from yiwang.core.services.security import password_expired, security_policy_get
 

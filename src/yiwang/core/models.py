@@ -135,7 +135,8 @@ class User(AbstractUser):
         verbose_name_plural = _("users")
         constraints = [
             models.CheckConstraint(
-                condition=~models.Q(kind="staff") | models.Q(organisation__isnull=False)
+                condition=~models.Q(kind="staff")
+                | models.Q(organisation__isnull=False)
                 | models.Q(is_superuser=True),
                 name="core_user_staff_has_organisation",
             )
@@ -235,7 +236,9 @@ class EnterpriseMember(models.Model):
     )
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="enterprise_memberships")
     role = models.CharField(
-        _("role"), max_length=16, choices=EnterpriseMemberRole.choices,
+        _("role"),
+        max_length=16,
+        choices=EnterpriseMemberRole.choices,
         default=EnterpriseMemberRole.AGENT,
     )
 
@@ -257,7 +260,9 @@ class ApiClient(models.Model):
 
     name = models.CharField(_("name"), max_length=100, unique=True)
     organisation = models.ForeignKey(
-        Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT,
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
         related_name="api_clients",
     )
     description = models.TextField(_("description"), blank=True)
@@ -305,7 +310,8 @@ class SecurityPolicy(models.Model):
 
     min_password_length = models.PositiveSmallIntegerField(_("minimum password length"), default=8)
     min_character_classes = models.PositiveSmallIntegerField(
-        _("character classes required"), default=3,
+        _("character classes required"),
+        default=3,
         help_text=_("Out of lower case, upper case, digits, symbols"),
     )
     max_failed_logins = models.PositiveSmallIntegerField(_("failed logins before lock"), default=5)
@@ -351,8 +357,13 @@ class AuditLog(models.Model):
 
     occurred_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(
-        User, verbose_name=_("actor"), null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+", db_constraint=False,
+        User,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
     )
     actor_label = models.CharField(_("actor name"), max_length=150, blank=True)
     actor_organisation_path = models.CharField(max_length=255, blank=True, db_index=True)
@@ -392,6 +403,7 @@ def validate_division_exists(code: str) -> None:
     validate_division_code_format(code)
     if not Division.objects.filter(code=code).exists():
         raise ValidationError(
-            _("Unknown division code %(code)s."), code="unknown_division_code",
+            _("Unknown division code %(code)s."),
+            code="unknown_division_code",
             params={"code": code},
         )

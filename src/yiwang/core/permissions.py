@@ -22,16 +22,27 @@ from yiwang.core.errors import Forbidden, NotFound
 
 CORE_ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.PLATFORM_ADMIN: {
-        "core.view_organisation", "core.manage_organisation", "core.view_user",
-        "core.manage_user", "core.manage_api_client", "workbench.access", "dashboard.view",
+        "core.view_organisation",
+        "core.manage_organisation",
+        "core.view_user",
+        "core.manage_user",
+        "core.manage_api_client",
+        "workbench.access",
+        "dashboard.view",
     },
     Role.SECURITY_ADMIN: {
-        "core.view_user", "core.unlock_user", "core.manage_security_policy",
-        "core.revoke_api_token", "workbench.access",
+        "core.view_user",
+        "core.unlock_user",
+        "core.manage_security_policy",
+        "core.revoke_api_token",
+        "workbench.access",
     },
     Role.AUDIT_ADMIN: {"audit.view", "audit.export", "workbench.access"},
     Role.ORG_ADMIN: {
-        "core.view_organisation", "core.view_user", "core.manage_user", "workbench.access",
+        "core.view_organisation",
+        "core.view_user",
+        "core.manage_user",
+        "workbench.access",
     },
     Role.HOTLINE_OPERATOR: {"core.view_organisation", "workbench.access"},
     Role.CASE_HANDLER: {"core.view_organisation", "workbench.access"},
@@ -44,7 +55,9 @@ CORE_ROLE_PERMISSIONS: dict[str, set[str]] = {
 
 @lru_cache(maxsize=1)
 def role_permissions() -> dict[str, frozenset[str]]:
-    merged: dict[str, set[str]] = {role: set(perms) for role, perms in CORE_ROLE_PERMISSIONS.items()}
+    merged: dict[str, set[str]] = {
+        role: set(perms) for role, perms in CORE_ROLE_PERMISSIONS.items()
+    }
     for config in apps.get_app_configs():
         if not config.name.startswith("yiwang.") or config.name == "yiwang.core":
             continue

@@ -39,7 +39,7 @@ from yiwang.core.models import (
 from yiwang.core.services.organisations import organisation_create
 from yiwang.core.validators import USCC_ALPHABET, id_number_check_char, uscc_check_char
 
-DEMO_PASSWORD = "Yiwang@2026"
+DEMO_PASSWORD = "Yiwang@2026"  # noqa: S105 — documented demo password, printed by make demo
 
 # (username, password, who) printed by `make demo`.
 DEMO_ACCOUNTS: list[tuple[str, str, str]] = [
@@ -114,8 +114,9 @@ def _discover() -> list[Step]:
     return sorted(_STEPS.values(), key=lambda s: (s.order, s.name))
 
 
-def run_seed(*, scale: str = "small", random_seed: int = 20230714,
-             console: Console | None = None) -> dict[str, int]:
+def run_seed(
+    *, scale: str = "small", random_seed: int = 20230714, console: Console | None = None
+) -> dict[str, int]:
     """Run every registered step; returns counts of rows created."""
     if scale not in SCALES:
         raise ValueError(f"unknown scale {scale!r}; use one of {sorted(SCALES)}")
@@ -123,11 +124,20 @@ def run_seed(*, scale: str = "small", random_seed: int = 20230714,
     faker = Faker("zh_CN")
     faker.seed_instance(random_seed)
     started = time.perf_counter()
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn())
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=console, transient=False) as progress, bind(channel="cli"):
-        ctx = SeedContext(scale=scale, rng=random.Random(random_seed), faker=faker,
-                          progress=progress, params=SCALES[scale])
+        ctx = SeedContext(
+            scale=scale,
+            rng=random.Random(random_seed),
+            faker=faker,
+            progress=progress,
+            params=SCALES[scale],
+        )
         for step in _discover():
             # Each step draws from its own stream, so what one step skips (rows that exist)
             # cannot shift what the next one generates: a second run is a no-op.
@@ -135,8 +145,12 @@ def run_seed(*, scale: str = "small", random_seed: int = 20230714,
             faker.seed_instance(f"{random_seed}:{step.name}")
             with transaction.atomic():
                 step.fn(ctx)
-        audit_record(actor=None, action="core.seed.run", object_type="seed",
-                     changes={"scale": scale, "random_seed": random_seed, "created": ctx.counts})
+        audit_record(
+            actor=None,
+            action="core.seed.run",
+            object_type="seed",
+            changes={"scale": scale, "random_seed": random_seed, "created": ctx.counts},
+        )
     table = Table(title=f"seed --scale {scale} ({time.perf_counter() - started:.1f} s)")
     table.add_column("rows created")
     table.add_column("count", justify="right")
@@ -168,8 +182,10 @@ def make_id_number(rng: random.Random, *, division: str = "440402") -> str:
 
 
 def make_mobile(rng: random.Random) -> str:
-    return rng.choice(["138", "139", "135", "136", "137", "150", "151", "186", "188", "199"]) + \
-        f"{rng.randint(0, 99_999_999):08d}"
+    return (
+        rng.choice(["138", "139", "135", "136", "137", "150", "151", "186", "188", "199"])
+        + f"{rng.randint(0, 99_999_999):08d}"
+    )
 
 
 # --- core steps -------------------------------------------------------------------------------
@@ -187,37 +203,88 @@ def _org(ctx: SeedContext, *, code: str, **kwargs) -> Organisation:
 def seed_organisations(ctx: SeedContext) -> None:
     name, division = zhuhai.CITY
     rng = random.Random(1)  # org USCCs must not depend on the scale
-    city = _org(ctx, code="zh", name=name, kind=OrgKind.CITY, division_code=division,
-                uscc=make_uscc(rng, prefix="11"))
+    city = _org(
+        ctx,
+        code="zh",
+        name=name,
+        kind=OrgKind.CITY,
+        division_code=division,
+        uscc=make_uscc(rng, prefix="11"),
+    )
     for i, dept in enumerate(ctx.track(zhuhai.MUNICIPAL_DEPARTMENTS, "市直部门")):
-        _org(ctx, code=f"zh-d{i:03d}", name=dept, kind=OrgKind.DEPARTMENT, parent=city,
-             uscc=make_uscc(rng, prefix="11"), sort_order=i)
+        _org(
+            ctx,
+            code=f"zh-d{i:03d}",
+            name=dept,
+            kind=OrgKind.DEPARTMENT,
+            parent=city,
+            uscc=make_uscc(rng, prefix="11"),
+            sort_order=i,
+        )
     for di, (dname, kind, dcode, streets) in enumerate(ctx.track(zhuhai.DISTRICTS, "区与功能区")):
-        district = _org(ctx, code=f"zh-{di}", name=dname,
-                        kind=OrgKind.DISTRICT if kind == "district" else OrgKind.FUNCTIONAL_AREA,
-                        parent=city, division_code=dcode, sort_order=100 + di)
+        district = _org(
+            ctx,
+            code=f"zh-{di}",
+            name=dname,
+            kind=OrgKind.DISTRICT if kind == "district" else OrgKind.FUNCTIONAL_AREA,
+            parent=city,
+            division_code=dcode,
+            sort_order=100 + di,
+        )
         for j, dept in enumerate(zhuhai.DISTRICT_DEPARTMENTS):
             prefix = dname if kind == "district" else dname.removeprefix("珠海")
-            _org(ctx, code=f"zh-{di}-d{j:02d}", name=f"{prefix}{dept}", kind=OrgKind.DEPARTMENT,
-                 parent=district, uscc=make_uscc(rng, prefix="11"), sort_order=j)
+            _org(
+                ctx,
+                code=f"zh-{di}-d{j:02d}",
+                name=f"{prefix}{dept}",
+                kind=OrgKind.DEPARTMENT,
+                parent=district,
+                uscc=make_uscc(rng, prefix="11"),
+                sort_order=j,
+            )
         for k, (sname, scode) in enumerate(streets):
-            street = _org(ctx, code=f"zh-{di}-s{k:02d}", name=sname, kind=OrgKind.STREET,
-                          parent=district, division_code=scode, sort_order=100 + k)
+            street = _org(
+                ctx,
+                code=f"zh-{di}-s{k:02d}",
+                name=sname,
+                kind=OrgKind.STREET,
+                parent=district,
+                division_code=scode,
+                sort_order=100 + k,
+            )
             for c in range(ctx.params["communities"]):
                 stem = zhuhai.COMMUNITY_STEMS[(di * 7 + k * 3 + c) % len(zhuhai.COMMUNITY_STEMS)]
                 suffix = zhuhai.COMMUNITY_SUFFIXES[c % len(zhuhai.COMMUNITY_SUFFIXES)]
-                _org(ctx, code=f"zh-{di}-s{k:02d}-c{c:02d}", name=f"{stem}{suffix}{c + 1}",
-                     kind=OrgKind.COMMUNITY, parent=street)
+                _org(
+                    ctx,
+                    code=f"zh-{di}-s{k:02d}-c{c:02d}",
+                    name=f"{stem}{suffix}{c + 1}",
+                    kind=OrgKind.COMMUNITY,
+                    parent=street,
+                )
 
 
-def _staff(ctx: SeedContext, password_hash: str, username: str, name: str, org: Organisation,
-           roles: Iterable[str], is_staff: bool = False) -> User:
+def _staff(
+    ctx: SeedContext,
+    password_hash: str,
+    username: str,
+    name: str,
+    org: Organisation,
+    roles: Iterable[str],
+    is_staff: bool = False,
+) -> User:
     user = User.objects.filter(username=username).first()
     if user is not None:
         return user
-    user = User.objects.create(username=username, display_name=name, kind=AccountKind.STAFF,
-                               organisation=org, password=password_hash, is_staff=is_staff,
-                               mobile=make_mobile(ctx.rng))
+    user = User.objects.create(
+        username=username,
+        display_name=name,
+        kind=AccountKind.STAFF,
+        organisation=org,
+        password=password_hash,
+        is_staff=is_staff,
+        mobile=make_mobile(ctx.rng),
+    )
     RoleAssignment.objects.bulk_create([RoleAssignment(user=user, role=r) for r in roles])
     ctx.count("staff users")
     return user
@@ -257,10 +324,17 @@ def seed_accounts(ctx: SeedContext) -> None:
             username = f"u{dept.pk:04d}{n:02d}"
             if username in existing:
                 continue
-            new_users.append(User(username=username, display_name=ctx.faker.name(),
-                                  kind=AccountKind.STAFF, organisation=dept,
-                                  password=password_hash, mobile=make_mobile(ctx.rng),
-                                  password_changed_at=now))
+            new_users.append(
+                User(
+                    username=username,
+                    display_name=ctx.faker.name(),
+                    kind=AccountKind.STAFF,
+                    organisation=dept,
+                    password=password_hash,
+                    mobile=make_mobile(ctx.rng),
+                    password_changed_at=now,
+                )
+            )
     User.objects.bulk_create(new_users, batch_size=1000)
     created = User.objects.filter(username__in=[u.username for u in new_users])
     for user in created:
@@ -272,13 +346,18 @@ def seed_accounts(ctx: SeedContext) -> None:
 @seed_step("core.public", order=30)
 def seed_public_accounts(ctx: SeedContext) -> None:
     password_hash = make_password(DEMO_PASSWORD)
-    districts = list(Organisation.objects.filter(kind__in=[OrgKind.DISTRICT,
-                                                          OrgKind.FUNCTIONAL_AREA]))
+    districts = list(
+        Organisation.objects.filter(kind__in=[OrgKind.DISTRICT, OrgKind.FUNCTIONAL_AREA])
+    )
     # Demo citizen and enterprise with fixed identities.
     if not User.objects.filter(username="citizen").exists():
-        user = User.objects.create(username="citizen", display_name="张晓梅",
-                                   kind=AccountKind.CITIZEN, password=password_hash,
-                                   mobile="13800138000")
+        user = User.objects.create(
+            username="citizen",
+            display_name="张晓梅",
+            kind=AccountKind.CITIZEN,
+            password=password_hash,
+            mobile="13800138000",
+        )
         profile = CitizenProfile(user=user, real_name="张晓梅")
         profile.set_id_number("440402199003151224")
         profile.save()
@@ -288,11 +367,16 @@ def seed_public_accounts(ctx: SeedContext) -> None:
             uscc=make_uscc(random.Random(7)),
             defaults={"name": "珠海格创智能科技有限公司", "district": districts[0]},
         )
-        user = User.objects.create(username="enterprise", display_name="刘经办",
-                                   kind=AccountKind.ENTERPRISE, password=password_hash,
-                                   mobile="13926900000")
-        EnterpriseMember.objects.create(enterprise=account, user=user,
-                                        role=EnterpriseMemberRole.ADMIN)
+        user = User.objects.create(
+            username="enterprise",
+            display_name="刘经办",
+            kind=AccountKind.ENTERPRISE,
+            password=password_hash,
+            mobile="13926900000",
+        )
+        EnterpriseMember.objects.create(
+            enterprise=account, user=user, role=EnterpriseMemberRole.ADMIN
+        )
         ctx.count("enterprise accounts")
     # Generated citizens (bulk, idempotent by username).
     rng = random.Random(ctx.rng.random())
@@ -307,12 +391,20 @@ def seed_public_accounts(ctx: SeedContext) -> None:
         mobile = make_mobile(rng)
         if username in existing:
             continue
-        batch_users.append(User(username=username, display_name=name, kind=AccountKind.CITIZEN,
-                                password=password_hash, mobile=mobile))
+        batch_users.append(
+            User(
+                username=username,
+                display_name=name,
+                kind=AccountKind.CITIZEN,
+                password=password_hash,
+                mobile=mobile,
+            )
+        )
         batch_ids.append((username, name, number))
     User.objects.bulk_create(batch_users, batch_size=2000)
-    by_name = dict(User.objects.filter(username__in=[u for u, _, _ in batch_ids])
-                   .values_list("username", "pk"))
+    by_name = dict(
+        User.objects.filter(username__in=[u for u, _, _ in batch_ids]).values_list("username", "pk")
+    )
     profiles = []
     seen_digests = set(CitizenProfile.objects.values_list("id_number_digest", flat=True))
     for username, name, number in batch_ids:
@@ -335,8 +427,14 @@ def seed_public_accounts(ctx: SeedContext) -> None:
         if uscc in known:
             continue
         known.add(uscc)
-        accounts.append(EnterpriseAccount(uscc=uscc, name=f"珠海{company.removesuffix('有限公司')}有限公司"
-                                          if not company.startswith("珠海") else company,
-                                          district=district))
+        accounts.append(
+            EnterpriseAccount(
+                uscc=uscc,
+                name=f"珠海{company.removesuffix('有限公司')}有限公司"
+                if not company.startswith("珠海")
+                else company,
+                district=district,
+            )
+        )
     EnterpriseAccount.objects.bulk_create(accounts, batch_size=2000)
     ctx.count("enterprise accounts", len(accounts))

@@ -10,9 +10,15 @@ from yiwang.core.models import AuditLog, Organisation, User
 from yiwang.core.permissions import get_visible, has_perm, restrict
 
 
-def organisation_list(*, actor, kind: str | None = None, under: Organisation | None = None) -> QuerySet:
-    qs = restrict(Organisation.objects.select_related("division", "parent"), actor,
-                  "core.view_organisation", org_path="path")
+def organisation_list(
+    *, actor, kind: str | None = None, under: Organisation | None = None
+) -> QuerySet:
+    qs = restrict(
+        Organisation.objects.select_related("division", "parent"),
+        actor,
+        "core.view_organisation",
+        org_path="path",
+    )
     if kind:
         qs = qs.filter(kind=kind)
     if under is not None:
@@ -21,21 +27,31 @@ def organisation_list(*, actor, kind: str | None = None, under: Organisation | N
 
 
 def organisation_get(*, actor, pk: int) -> Organisation:
-    return get_visible(Organisation.objects.select_related("division", "parent"), actor,
-                       "core.view_organisation", what="organisation", org_path="path", pk=pk)
+    return get_visible(
+        Organisation.objects.select_related("division", "parent"),
+        actor,
+        "core.view_organisation",
+        what="organisation",
+        org_path="path",
+        pk=pk,
+    )
 
 
 def user_list(*, actor, organisation: Organisation | None = None) -> QuerySet:
-    qs = restrict(User.objects.select_related("organisation").prefetch_related("role_assignments"),
-                  actor, "core.view_user")
+    qs = restrict(
+        User.objects.select_related("organisation").prefetch_related("role_assignments"),
+        actor,
+        "core.view_user",
+    )
     if organisation is not None:
         qs = qs.filter(organisation__path__startswith=organisation.path)
     return qs.order_by("organisation__path", "username")
 
 
 def user_get(*, actor, pk: int) -> User:
-    return get_visible(User.objects.select_related("organisation"), actor, "core.view_user",
-                       what="user", pk=pk)
+    return get_visible(
+        User.objects.select_related("organisation"), actor, "core.view_user", what="user", pk=pk
+    )
 
 
 def audit_list(
@@ -71,4 +87,3 @@ def audit_list(
     if until:
         qs = qs.filter(occurred_at__lt=until)
     return qs.order_by("-occurred_at", "-id")
-

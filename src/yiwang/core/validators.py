@@ -24,8 +24,42 @@ _ID_RE = re.compile(r"^\d{17}[\dX]$")
 
 # GB/T 2260 provincial-level prefixes (mainland, plus 71 Taiwan, 81 Hong Kong, 82 Macao).
 PROVINCE_PREFIXES = frozenset(
-    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 "
-    "64 65 71 81 82".split()
+    [
+        "11",
+        "12",
+        "13",
+        "14",
+        "15",
+        "21",
+        "22",
+        "23",
+        "31",
+        "32",
+        "33",
+        "34",
+        "35",
+        "36",
+        "37",
+        "41",
+        "42",
+        "43",
+        "44",
+        "45",
+        "46",
+        "50",
+        "51",
+        "52",
+        "53",
+        "54",
+        "61",
+        "62",
+        "63",
+        "64",
+        "65",
+        "71",
+        "81",
+        "82",
+    ]
 )
 
 
@@ -45,15 +79,19 @@ def validate_uscc(value: str) -> str:
         )
     if not _USCC_RE.match(code):
         raise ValidationError(
-            _("The unified social credit code contains characters outside GB 32100 "
-              "(letters I, O, S, V, Z are never used)."),
+            _(
+                "The unified social credit code contains characters outside GB 32100 "
+                "(letters I, O, S, V, Z are never used)."
+            ),
             code="invalid_uscc",
         )
     expected = uscc_check_char(code[:17])
     if code[17] != expected:
         raise ValidationError(
-            _("Check character of the unified social credit code is wrong "
-              "(expected %(expected)s, got %(got)s)."),
+            _(
+                "Check character of the unified social credit code is wrong "
+                "(expected %(expected)s, got %(got)s)."
+            ),
             code="invalid_uscc",
             params={"expected": expected, "got": code[17]},
         )
@@ -106,7 +144,8 @@ def validate_division_code_format(value: str) -> str:
         )
     if code[:2] not in PROVINCE_PREFIXES:
         raise ValidationError(
-            _("Unknown division code %(code)s."), code="unknown_division_code",
+            _("Unknown division code %(code)s."),
+            code="unknown_division_code",
             params={"code": code},
         )
     return code

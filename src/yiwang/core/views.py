@@ -12,8 +12,9 @@ from yiwang.core.metrics import exposition
 @require_GET
 def healthz(request):
     healthy, body = run_checks()
-    return JsonResponse(body, status=200 if healthy else 503,
-                        json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(
+        body, status=200 if healthy else 503, json_dumps_params={"ensure_ascii": False}
+    )
 
 
 @require_GET

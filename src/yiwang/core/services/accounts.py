@@ -54,8 +54,10 @@ def _check_roles(actor, roles: set[str]) -> None:
             "core.separation_of_duties",
             _("System, security and audit administration must be held by different people."),
         )
-    if actor is not None and separated and not (
-        actor.is_superuser or Role.PLATFORM_ADMIN in actor.role_codes
+    if (
+        actor is not None
+        and separated
+        and not (actor.is_superuser or Role.PLATFORM_ADMIN in actor.role_codes)
     ):
         raise InvalidInput(
             "core.role_not_grantable",
@@ -88,9 +90,15 @@ def staff_user_create(
     roles = set(roles)
     _check_org_scope(actor, organisation)
     _check_roles(actor, roles)
-    user = User(username=username, display_name=display_name, organisation=organisation,
-                kind=AccountKind.STAFF, email=email, mobile=mobile,
-                is_staff=bool(roles & ADMIN_SITE_ROLES))
+    user = User(
+        username=username,
+        display_name=display_name,
+        organisation=organisation,
+        kind=AccountKind.STAFF,
+        email=email,
+        mobile=mobile,
+        is_staff=bool(roles & ADMIN_SITE_ROLES),
+    )
     _validated_password(password, user)
     user.set_password(password)
     user.password_changed_at = timezone.now()
@@ -99,7 +107,9 @@ def staff_user_create(
             user.save()
         except IntegrityError:
             raise Conflict("core.username_taken", _("This user name is already taken.")) from None
-        RoleAssignment.objects.bulk_create([RoleAssignment(user=user, role=r) for r in sorted(roles)])
+        RoleAssignment.objects.bulk_create(
+            [RoleAssignment(user=user, role=r) for r in sorted(roles)]
+        )
         after = snapshot(user, USER_FIELDS) | {"roles": sorted(roles)}
         audit_record(actor=actor, action="core.user.create", obj=user, after=after)
     return user
@@ -124,8 +134,12 @@ def user_set_roles(*, actor, user: User, roles: Iterable[str]) -> User:
             user.save(update_fields=["is_staff"])
         user._role_codes = frozenset(roles)
         user._yiwang_perms = None
-        audit_record(actor=actor, action="core.user.set_roles", obj=user,
-                     changes={"roles": [before, sorted(roles)]})
+        audit_record(
+            actor=actor,
+            action="core.user.set_roles",
+            obj=user,
+            changes={"roles": [before, sorted(roles)]},
+        )
     return user
 
 
@@ -137,13 +151,22 @@ def user_deactivate(*, actor, user: User) -> User:
     with transaction.atomic():
         user.is_active = False
         user.save(update_fields=["is_active"])
-        audit_record(actor=actor, action="core.user.deactivate", obj=user,
-                     changes={"is_active": [True, False]})
+        audit_record(
+            actor=actor,
+            action="core.user.deactivate",
+            obj=user,
+            changes={"is_active": [True, False]},
+        )
     return user
 
 
 def citizen_register(
-    *, username: str, password: str, real_name: str, id_number: str, mobile: str = "",
+    *,
+    username: str,
+    password: str,
+    real_name: str,
+    id_number: str,
+    mobile: str = "",
     email: str = "",
 ) -> User:
     """Self-registration of a citizen; the ID number is validated, encrypted and masked."""
@@ -154,14 +177,21 @@ def citizen_register(
         for e in err.errors:
             e["field"] = "id_number"
         raise err from exc
-    user = User(username=username, display_name=real_name, kind=AccountKind.CITIZEN,
-                mobile=mobile, email=email)
+    user = User(
+        username=username,
+        display_name=real_name,
+        kind=AccountKind.CITIZEN,
+        mobile=mobile,
+        email=email,
+    )
     _validated_password(password, user)
     user.set_password(password)
     with transaction.atomic():
         if CitizenProfile.objects.filter(id_number_digest=pii.digest(number)).exists():
-            raise Conflict("core.id_number_registered",
-                           _("An account already exists for this identity number."))
+            raise Conflict(
+                "core.id_number_registered",
+                _("An account already exists for this identity number."),
+            )
         try:
             user.save()
         except IntegrityError:
@@ -169,8 +199,12 @@ def citizen_register(
         profile = CitizenProfile(user=user, real_name=real_name, verified_at=timezone.now())
         profile.set_id_number(number)
         profile.save()
-        audit_record(actor=user, action="core.citizen.register", obj=user,
-                     after=snapshot(user, USER_FIELDS) | {"id_number": profile.id_number_masked})
+        audit_record(
+            actor=user,
+            action="core.citizen.register",
+            obj=user,
+            after=snapshot(user, USER_FIELDS) | {"id_number": profile.id_number_masked},
+        )
     return user
 
 
@@ -186,22 +220,34 @@ def enterprise_account_create(
         raise err from exc
     with transaction.atomic():
         if EnterpriseAccount.objects.filter(uscc=code).exists():
-            raise Conflict("core.enterprise_exists",
-                           _("An enterprise account already exists for this credit code."))
+            raise Conflict(
+                "core.enterprise_exists",
+                _("An enterprise account already exists for this credit code."),
+            )
         account = EnterpriseAccount.objects.create(uscc=code, name=name, district=district)
-        audit_record(actor=actor, action="core.enterprise.create", obj=account,
-                     after={"uscc": code, "name": name,
-                            "district_id": district.pk if district else None})
+        audit_record(
+            actor=actor,
+            action="core.enterprise.create",
+            obj=account,
+            after={"uscc": code, "name": name, "district_id": district.pk if district else None},
+        )
     return account
 
 
 def enterprise_user_register(
-    *, enterprise: EnterpriseAccount, username: str, password: str, display_name: str,
-    mobile: str = "", role: str = EnterpriseMemberRole.AGENT, actor=None,
+    *,
+    enterprise: EnterpriseAccount,
+    username: str,
+    password: str,
+    display_name: str,
+    mobile: str = "",
+    role: str = EnterpriseMemberRole.AGENT,
+    actor=None,
 ) -> User:
     """Create a user who acts for ``enterprise`` (its administrator or an agent)."""
-    user = User(username=username, display_name=display_name, kind=AccountKind.ENTERPRISE,
-                mobile=mobile)
+    user = User(
+        username=username, display_name=display_name, kind=AccountKind.ENTERPRISE, mobile=mobile
+    )
     _validated_password(password, user)
     user.set_password(password)
     with transaction.atomic():
@@ -210,6 +256,10 @@ def enterprise_user_register(
         except IntegrityError:
             raise Conflict("core.username_taken", _("This user name is already taken.")) from None
         EnterpriseMember.objects.create(enterprise=enterprise, user=user, role=role)
-        audit_record(actor=actor or user, action="core.enterprise.add_member", obj=enterprise,
-                     changes={"user": user.username, "role": role})
+        audit_record(
+            actor=actor or user,
+            action="core.enterprise.add_member",
+            obj=enterprise,
+            changes={"user": user.username, "role": role},
+        )
     return user

@@ -13,8 +13,18 @@ from yiwang.core.models import Division, Organisation
 from yiwang.core.permissions import require_perm
 from yiwang.core.validators import validate_division_code_format
 
-ORG_FIELDS = ("name", "short_name", "kind", "parent_id", "division_id", "uscc", "code",
-              "sort_order", "is_active", "path")
+ORG_FIELDS = (
+    "name",
+    "short_name",
+    "kind",
+    "parent_id",
+    "division_id",
+    "uscc",
+    "code",
+    "sort_order",
+    "is_active",
+    "path",
+)
 
 
 def _resolve_division(code: str | None) -> Division | None:
@@ -29,8 +39,13 @@ def _resolve_division(code: str | None) -> Division | None:
         raise InvalidInput(
             "unknown_division_code",
             _("Unknown division code %(code)s.") % {"code": code},
-            errors=[{"field": "division_code", "code": "unknown_division_code",
-                     "message": _("Unknown division code %(code)s.") % {"code": code}}],
+            errors=[
+                {
+                    "field": "division_code",
+                    "code": "unknown_division_code",
+                    "message": _("Unknown division code %(code)s.") % {"code": code},
+                }
+            ],
         )
     return division
 
@@ -50,9 +65,16 @@ def _check_parent(kind: str, parent: Organisation | None) -> None:
 
 def _check_scope(actor, parent: Organisation | None) -> None:
     require_perm(actor, "core.manage_organisation")
-    if actor is not None and not actor.is_superuser:
-        if parent is None or actor.organisation is None or not actor.organisation.is_ancestor_of(parent):
-            raise NotFound("organisation")
+    if (
+        actor is not None
+        and not actor.is_superuser
+        and (
+            parent is None
+            or actor.organisation is None
+            or not actor.organisation.is_ancestor_of(parent)
+        )
+    ):
+        raise NotFound("organisation")
 
 
 def organisation_create(
@@ -72,9 +94,16 @@ def organisation_create(
         _check_scope(actor, parent)
     _check_parent(kind, parent)
     org = Organisation(
-        name=name, kind=kind, code=code, parent=parent, division=_resolve_division(division_code),
-        uscc=uscc, short_name=short_name, sort_order=sort_order,
-        depth=(parent.depth + 1) if parent else 0, path="",
+        name=name,
+        kind=kind,
+        code=code,
+        parent=parent,
+        division=_resolve_division(division_code),
+        uscc=uscc,
+        short_name=short_name,
+        sort_order=sort_order,
+        depth=(parent.depth + 1) if parent else 0,
+        path="",
     )
     try:
         org.full_clean(exclude=["path"])
@@ -84,8 +113,9 @@ def organisation_create(
         org.save()
         org.path = f"{parent.path if parent else '/'}{org.pk}/"
         org.save(update_fields=["path"])
-        audit_record(actor=actor, action="core.organisation.create", obj=org,
-                     after=snapshot(org, ORG_FIELDS))
+        audit_record(
+            actor=actor, action="core.organisation.create", obj=org, after=snapshot(org, ORG_FIELDS)
+        )
     return org
 
 
@@ -107,8 +137,13 @@ def organisation_update(*, actor, org: Organisation, **values) -> Organisation:
         except ValidationError as exc:
             raise from_validation_error(exc) from exc
         org.save()
-        audit_record(actor=actor, action="core.organisation.update", obj=org, before=before,
-                     after=snapshot(org, ORG_FIELDS))
+        audit_record(
+            actor=actor,
+            action="core.organisation.update",
+            obj=org,
+            before=before,
+            after=snapshot(org, ORG_FIELDS),
+        )
     return org
 
 
@@ -125,14 +160,17 @@ def organisation_move(*, actor, org: Organisation, new_parent: Organisation) -> 
         new_path = f"{new_parent.path}{org.pk}/"
         depth_shift = new_parent.depth + 1 - org.depth
         for node in Organisation.objects.filter(path__startswith=old_path).select_for_update():
-            node.path = new_path + node.path[len(old_path):]
+            node.path = new_path + node.path[len(old_path) :]
             node.depth += depth_shift
             node.save(update_fields=["path", "depth"])
         org.refresh_from_db()
         org.parent = new_parent
         org.save(update_fields=["parent"])
-        audit_record(actor=actor, action="core.organisation.move", obj=org, before=before,
-                     after=snapshot(org, ORG_FIELDS))
+        audit_record(
+            actor=actor,
+            action="core.organisation.move",
+            obj=org,
+            before=before,
+            after=snapshot(org, ORG_FIELDS),
+        )
     return org
-
-

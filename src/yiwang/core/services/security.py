@@ -21,8 +21,12 @@ from yiwang.core.permissions import require_perm
 
 _POLICY_CACHE_KEY = "core:security_policy"
 POLICY_FIELDS = (
-    "min_password_length", "min_character_classes", "max_failed_logins", "lockout_minutes",
-    "idle_timeout_minutes", "staff_password_max_age_days",
+    "min_password_length",
+    "min_character_classes",
+    "max_failed_logins",
+    "lockout_minutes",
+    "idle_timeout_minutes",
+    "staff_password_max_age_days",
 )
 
 
@@ -51,8 +55,13 @@ def security_policy_update(*, actor, **values) -> SecurityPolicy:
         except ValidationError as exc:
             raise from_validation_error(exc) from exc
         policy.save()
-        audit_record(actor=actor, action="core.security_policy.update", obj=policy,
-                     before=before, after=snapshot(policy, POLICY_FIELDS))
+        audit_record(
+            actor=actor,
+            action="core.security_policy.update",
+            obj=policy,
+            before=before,
+            after=snapshot(policy, POLICY_FIELDS),
+        )
     cache.delete(_POLICY_CACHE_KEY)
     return policy
 
@@ -72,9 +81,14 @@ def user_authenticate(*, request, username: str, password: str) -> User:
     now = timezone.now()
     user = User.objects.filter(username=username).first()
     if user is not None and user.is_locked(now):
-        audit_record(actor=None, action="core.login.refused_locked", obj=user,
-                     result=AuditResult.FAILURE, changes={"username": username},
-                     organisation_path=_org_path(user))
+        audit_record(
+            actor=None,
+            action="core.login.refused_locked",
+            obj=user,
+            result=AuditResult.FAILURE,
+            changes={"username": username},
+            organisation_path=_org_path(user),
+        )
         raise LoginRefused(
             "core.account_locked",
             _("This account is locked after repeated failed sign-ins; try again after %(time)s.")
@@ -92,12 +106,22 @@ def user_authenticate(*, request, username: str, password: str) -> User:
                     user.failed_logins = 0
                     user.save(update_fields=["locked_until", "failed_logins"])
                     changes["locked_until"] = user.locked_until.isoformat()
-                audit_record(actor=None, action="core.login.failed", obj=user,
-                             result=AuditResult.FAILURE, changes=changes,
-                             organisation_path=_org_path(user))
+                audit_record(
+                    actor=None,
+                    action="core.login.failed",
+                    obj=user,
+                    result=AuditResult.FAILURE,
+                    changes=changes,
+                    organisation_path=_org_path(user),
+                )
         else:
-            audit_record(actor=None, action="core.login.failed", object_type="core.user",
-                         result=AuditResult.FAILURE, changes={"username": username[:150]})
+            audit_record(
+                actor=None,
+                action="core.login.failed",
+                object_type="core.user",
+                result=AuditResult.FAILURE,
+                changes={"username": username[:150]},
+            )
         raise LoginRefused("core.invalid_credentials", _("Wrong user name or password."))
     if authenticated.failed_logins or authenticated.locked_until:
         User.objects.filter(pk=authenticated.pk).update(failed_logins=0, locked_until=None)
@@ -126,19 +150,28 @@ def user_unlock(*, actor, user: User) -> User:
         user.failed_logins = 0
         user.locked_until = None
         user.save(update_fields=["failed_logins", "locked_until"])
-        audit_record(actor=actor, action="core.user.unlock", obj=user, before=before,
-                     after=snapshot(user, ["failed_logins", "locked_until"]))
+        audit_record(
+            actor=actor,
+            action="core.user.unlock",
+            obj=user,
+            before=before,
+            after=snapshot(user, ["failed_logins", "locked_until"]),
+        )
     return user
 
 
-def user_change_password(*, actor: User, user: User, old_password: str | None,
-                         new_password: str) -> User:
+def user_change_password(
+    *, actor: User, user: User, old_password: str | None, new_password: str
+) -> User:
     """Change a password after checking the old one (own account) and the policy."""
     if actor.pk == user.pk and not user.check_password(old_password or ""):
         raise DomainError("core.wrong_password", _("The current password is wrong."), status=422)
     if old_password and old_password == new_password:
-        raise DomainError("core.password_reused",
-                          _("The new password must differ from the current one."), status=422)
+        raise DomainError(
+            "core.password_reused",
+            _("The new password must differ from the current one."),
+            status=422,
+        )
     try:
         validate_password(new_password, user)
     except ValidationError as exc:

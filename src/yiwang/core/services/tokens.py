@@ -17,7 +17,7 @@ from yiwang.core.errors import DomainError, InvalidInput, NotFound
 from yiwang.core.models import ApiClient, ApiToken, Organisation, RoleAssignment, User
 from yiwang.core.permissions import has_perm, require_perm, role_permissions
 
-TOKEN_PREFIX = "yw_"
+TOKEN_PREFIX = "yw_"  # noqa: S105 — a public prefix, not a secret
 
 
 def _digest(raw: str) -> str:
@@ -32,25 +32,37 @@ def api_client_create(
     require_perm(actor, "core.manage_api_client")
     roles = set(roles)
     if roles - set(Role.values):
-        raise InvalidInput("core.unknown_role", f"unknown roles: {sorted(roles - set(Role.values))}")
+        raise InvalidInput(
+            "core.unknown_role", f"unknown roles: {sorted(roles - set(Role.values))}"
+        )
     with transaction.atomic():
         user = User.objects.create(
-            username=f"api:{name}"[:150], display_name=name, kind=AccountKind.SYSTEM,
+            username=f"api:{name}"[:150],
+            display_name=name,
+            kind=AccountKind.SYSTEM,
             organisation=organisation,
         )
         user.set_unusable_password()
         user.save(update_fields=["password"])
         RoleAssignment.objects.bulk_create([RoleAssignment(user=user, role=r) for r in roles])
-        client = ApiClient.objects.create(name=name, organisation=organisation,
-                                          description=description, service_user=user)
-        audit_record(actor=actor, action="core.api_client.create", obj=client,
-                     after={"name": name, "organisation_id": organisation.pk,
-                            "roles": sorted(roles)})
+        client = ApiClient.objects.create(
+            name=name, organisation=organisation, description=description, service_user=user
+        )
+        audit_record(
+            actor=actor,
+            action="core.api_client.create",
+            obj=client,
+            after={"name": name, "organisation_id": organisation.pk, "roles": sorted(roles)},
+        )
     return client
 
 
 def api_token_create(
-    *, actor, client: ApiClient, name: str, scopes: Iterable[str],
+    *,
+    actor,
+    client: ApiClient,
+    name: str,
+    scopes: Iterable[str],
     expires_at: dt.datetime | None = None,
 ) -> tuple[ApiToken, str]:
     """Return the token row and the raw secret, which is never stored and never shown again."""
@@ -70,11 +82,25 @@ def api_token_create(
     prefix = secrets.token_hex(4)
     raw = f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
     with transaction.atomic():
-        token = ApiToken.objects.create(client=client, name=name, prefix=prefix,
-                                        digest=_digest(raw), scopes=scopes, expires_at=expires_at)
-        audit_record(actor=actor, action="core.api_token.create", obj=token,
-                     after={"client": client.name, "prefix": prefix, "scopes": scopes,
-                            "expires_at": expires_at})
+        token = ApiToken.objects.create(
+            client=client,
+            name=name,
+            prefix=prefix,
+            digest=_digest(raw),
+            scopes=scopes,
+            expires_at=expires_at,
+        )
+        audit_record(
+            actor=actor,
+            action="core.api_token.create",
+            obj=token,
+            after={
+                "client": client.name,
+                "prefix": prefix,
+                "scopes": scopes,
+                "expires_at": expires_at,
+            },
+        )
     return token, raw
 
 
@@ -86,8 +112,12 @@ def api_token_revoke(*, actor, token: ApiToken) -> ApiToken:
         if token.revoked_at is None:
             token.revoked_at = timezone.now()
             token.save(update_fields=["revoked_at"])
-            audit_record(actor=actor, action="core.api_token.revoke", obj=token,
-                         changes={"revoked_at": [None, token.revoked_at]})
+            audit_record(
+                actor=actor,
+                action="core.api_token.revoke",
+                obj=token,
+                changes={"revoked_at": [None, token.revoked_at]},
+            )
     return token
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -11,10 +12,12 @@ from django.utils.translation import gettext as _
 
 from yiwang.core.audit import audit_record, snapshot
 from yiwang.core.errors import Conflict, NotFound, from_validation_error
-from yiwang.core.models import Organisation
 from yiwang.core.permissions import require_perm
 from yiwang.notify.choices import Channel
 from yiwang.notify.models import DEFAULT_POLICIES, ChannelPolicy, WebhookEndpoint
+
+if TYPE_CHECKING:  # models of core are internal; annotations only
+    from yiwang.core.models import Organisation
 
 POLICY_FIELDS = ("channel", "max_per_minute", "max_attempts", "backoff_seconds", "timeout_seconds")
 ENDPOINT_FIELDS = ("organisation_id", "name", "url", "events", "is_active")

@@ -13,8 +13,9 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import validate_email
@@ -24,11 +25,13 @@ from django.utils.translation import gettext as _
 
 from yiwang.core.audit import audit_record
 from yiwang.core.errors import Conflict, InvalidInput
-from yiwang.core.models import Organisation, User
 from yiwang.core.permissions import require_perm
 from yiwang.notify.choices import EXTERNAL_CHANNELS, Channel, MessageStatus
 from yiwang.notify.models import Message, Template, WebhookEndpoint
 from yiwang.notify.rendering import render
+
+if TYPE_CHECKING:  # models of core are internal; annotations only
+    from yiwang.core.models import Organisation, User
 
 logger = logging.getLogger(__name__)
 
@@ -104,7 +107,7 @@ def _targets(
     phones: list[str] = []
     unusable: list[str] = []
     for recipient in recipients:
-        if isinstance(recipient, User):
+        if isinstance(recipient, get_user_model()):
             users.setdefault(recipient.pk, recipient)
         elif isinstance(recipient, str) and (email := normalise_email(recipient)):
             if Channel.EMAIL in channels:
