@@ -237,5 +237,7 @@ LOGGING = {
             "propagate": False,
         },
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        # The Huey consumer installs its own handler; keep its lines from printing twice.
+        "huey": {"level": "INFO", "propagate": False},
     },
 }

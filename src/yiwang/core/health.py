@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import connection
 
 CHECKS: dict[str, Callable[[], dict]] = {}
@@ -42,7 +42,7 @@ def _cache() -> dict:
     if cache.get(key) != "1":
         raise RuntimeError("cache did not return the value just written")
     cache.delete(key)
-    return {"backend": type(cache).__name__}
+    return {"backend": type(caches["default"]).__name__}
 
 
 def run_checks() -> tuple[bool, dict]:
