@@ -1,0 +1,51 @@
+"""Every service that changes data writes an audit record (acceptance: audit for every mutation).
+
+A static guard over the service modules: each public write service (one taking ``actor``) must
+call ``audit_record`` itself or delegate to a service that does. Behaviour is tested per service
+in each app's tests; this test stops a new service from forgetting the audit trail.
+"""
+
+import importlib
+import inspect
+import pkgutil
+
+import pytest
+
+SERVICE_PACKAGES = ["yiwang.core.services", "yiwang.notify.services", "yiwang.worktime.services"]
+
+# Write services that delegate the audit record to another service (name → delegate).
+DELEGATES: dict[str, str] = {}
+
+
+def _service_functions():
+    for package_name in SERVICE_PACKAGES:
+        package = importlib.import_module(package_name)
+        modules = [package]
+        if hasattr(package, "__path__"):
+            modules += [
+                importlib.import_module(f"{package_name}.{info.name}")
+                for info in pkgutil.iter_modules(package.__path__)
+            ]
+        for module in modules:
+            for name, fn in inspect.getmembers(module, inspect.isfunction):
+                if fn.__module__ != module.__name__ or name.startswith("_"):
+                    continue
+                if "actor" in inspect.signature(fn).parameters:
+                    yield f"{module.__name__}.{name}", fn
+
+
+SERVICES = dict(_service_functions())
+
+
+def test_the_guard_sees_the_services():
+    assert len(SERVICES) >= 25
+
+
+@pytest.mark.parametrize("qualname", sorted(SERVICES))
+def test_write_service_calls_audit_record(qualname):
+    source = inspect.getsource(SERVICES[qualname])
+    name = qualname.rsplit(".", 1)[1]
+    delegate = DELEGATES.get(name)
+    assert "audit_record(" in source or (delegate and f"{delegate}(" in source), (
+        f"{qualname} changes data without audit_record()"
+    )
