@@ -145,6 +145,25 @@ def drain_tasks(limit: int = 1000) -> int:
 
 
 @pytest.fixture(autouse=True)
+def _english_messages():
+    """Code called directly by tests speaks English, so assertions read the source strings.
+
+    Requests through the test client still get the site default (zh-hans) from
+    LocaleMiddleware unless a test sends ``Accept-Language`` (see ``english_client``)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def english_client(client):
+    """The test client asking for English pages (for assertions on message text)."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
+
+
+@pytest.fixture(autouse=True)
 def _keep_test_connection(monkeypatch):
     """djhuey's ``db_task`` calls ``close_old_connections()`` around every task. Inside a test's
     transaction that really closes the PostgreSQL connection (SQLite's in-memory test database

@@ -136,3 +136,8 @@ def test_plain_staff_cannot_use_the_admin_pages(client, org_tree, make_staff):
     client.force_login(clerk)
     response = client.get(reverse("admin:notify_template_changelist"))
     assert response.status_code == 403
+
+
+@pytest.fixture(autouse=True)
+def _english_pages(english_client):
+    """These tests assert on the English source text of admin messages."""

@@ -107,3 +107,8 @@ def test_changing_office_hours_in_the_admin(admin_client_for, calendar_admin, na
         ).deadline.hour
         == 10
     )
+
+
+@pytest.fixture(autouse=True)
+def _english_pages(english_client):
+    """These tests assert on the English source text of admin messages."""
