@@ -169,3 +169,72 @@ def test_openapi_contract(client):
         assert op["tags"] == ["worktime"]
         assert op["summary"]
         assert not op.get("security")  # public computation: auth=None
+
+
+def test_a_large_mixed_batch_is_written_exactly_as_the_response_schema_renders_it(client):
+    """The bulk response is written directly; it must be what ninja would render, byte for byte."""
+    import datetime as dt
+    import random
+
+    from ninja.responses import NinjaJSONEncoder
+
+    from yiwang.worktime import api, facade, services
+
+    services.calendar_create(actor=None, code="UTC", name="UTC office", time_zone="UTC")
+    rng = random.Random(3)
+    items = []
+    for n in range(600):
+        start = dt.datetime(2020, 1, 1, tzinfo=dt.UTC) + dt.timedelta(
+            seconds=rng.uniform(0, 12 * 365 * 86400)  # into years without data: warnings
+        )
+        zone = dt.timezone(dt.timedelta(hours=rng.choice([8, 0, -5])))
+        item = {"start": start.astimezone(zone).isoformat()}  # microseconds kept
+        if n % 3 == 0:
+            item["working_hours"] = rng.choice([1, 2.5, 0.25, 7])
+        else:
+            item["working_days"] = rng.randint(0, 25)
+        if n % 10 == 0:
+            item["calendar"] = "UTC"  # results in UTC: written with Z
+        items.append(item)
+    response = post(client, DEADLINES, {"items": items})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+
+    requests = []
+    for item in items:
+        parsed = api.DeadlineItemIn.model_validate(item)
+        requests.append(
+            facade.DeadlineRequest(
+                parsed.start, parsed.working_days, parsed.working_hours, parsed.calendar
+            )
+        )
+    singles = [
+        facade.add_working_days(r.start, r.working_days, r.calendar)
+        if r.working_hours is None
+        else facade.add_working_hours(r.start, r.working_hours, r.calendar)
+        for r in requests
+    ]
+    expected = api.DeadlinesOut.model_validate(
+        {
+            "items": [{"deadline": r.deadline, "warnings": list(r.warnings)} for r in singles],
+            "warnings": list(dict.fromkeys(w for r in singles for w in r.warnings)),
+        }
+    ).model_dump()
+    assert response.content.decode() == json.dumps(expected, cls=NinjaJSONEncoder)
+    body = response.json()
+    assert any(item["deadline"].endswith("Z") for item in body["items"])
+    assert any("." in item["deadline"] for item in body["items"])  # milliseconds, as before
+    assert body["warnings"]
+
+
+def test_items_that_are_not_objects_report_their_missing_start(client):
+    items = [1, None, "x", ["2026-09-30T16:20:00+08:00", 1], {"start": "2026-09-30T16:20:00+08:00"}]
+    response = post(client, DEADLINES, {"items": items})
+    assert response.status_code == 422
+    assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [
+        ("items.0.start", "missing"),
+        ("items.1.start", "missing"),
+        ("items.2.start", "missing"),
+        ("items.3.start", "missing"),
+        ("items.4", "value_error"),
+    ]

@@ -8,10 +8,13 @@ shared service. See docs/modules/worktime.md for the decision and the semantics.
 from __future__ import annotations
 
 import datetime as dt
+from json import dumps
+from json.encoder import encode_basestring_ascii
 
-from django.http import HttpRequest
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
-from pydantic import AwareDatetime, model_validator
+from pydantic import AwareDatetime, BaseModel, field_validator, model_validator
 
 from yiwang.core.errors import InvalidInput
 from yiwang.worktime import facade, selectors
@@ -25,7 +28,10 @@ MAX_PAUSES = 1_000
 CALENDAR_PATTERN = r"^[A-Za-z0-9_-]{1,32}$"
 
 
-class DeadlineItemIn(Schema):
+# The items of the bulk operation are plain pydantic models, validated entirely by
+# pydantic-core: a ninja ``Schema`` wraps every instance in a ``DjangoGetter`` (ORM attribute
+# access, a Python call per field). That, in and out, was most of a 10,000-item call.
+class DeadlineItemIn(BaseModel):
     """One deadline: the receipt instant and exactly one amount."""
 
     start: AwareDatetime = Field(
@@ -45,8 +51,17 @@ class DeadlineItemIn(Schema):
 class DeadlinesIn(Schema):
     items: list[DeadlineItemIn] = Field(..., max_length=MAX_ITEMS)
 
+    @field_validator("items", mode="before")
+    @classmethod
+    def _objects_only(cls, value):
+        # An item that is not a JSON object reports its missing ``start`` (items.3.start), as
+        # it did when items were ninja Schemas, rather than pydantic's ``model_type``.
+        if isinstance(value, list) and not all(item.__class__ is dict for item in value):
+            return [item if isinstance(item, dict) else {} for item in value]
+        return value
 
-class DeadlineOut(Schema):
+
+class DeadlineOut(BaseModel):
     deadline: dt.datetime
     warnings: list[str]
 
@@ -104,24 +119,46 @@ def _prefixed(exc: InvalidInput, prefix: str) -> InvalidInput:
 def deadlines(request: HttpRequest, payload: DeadlinesIn):
     """Deadlines in the order of ``items``; a bad item fails the whole call with 422 and
     per-item errors (``items.3.working_days``)."""
+    request_of = facade.DeadlineRequest  # positional: the keyword call costs ≈ 20 % more
     requests = [
-        facade.DeadlineRequest(
-            start=item.start,
-            working_days=item.working_days,
-            working_hours=item.working_hours,
-            calendar=item.calendar,
-        )
+        request_of(item.start, item.working_days, item.working_hours, item.calendar)
         for item in payload.items
     ]
     try:
         results = facade.compute_deadlines(requests)
     except InvalidInput as exc:
         raise _prefixed(exc, "items") from None
-    warnings = list(dict.fromkeys(w for r in results for w in r.warnings))
-    return {
-        "items": [{"deadline": r.deadline, "warnings": list(r.warnings)} for r in results],
-        "warnings": warnings,
-    }
+    return _deadlines_response(results)
+
+
+_datetime_json = DjangoJSONEncoder().default  # how the API's JSON renderer writes a datetime
+
+
+def _deadlines_response(results: list[facade.Deadline]) -> HttpResponse:
+    """``DeadlinesOut`` as JSON, byte for byte what ninja's renderer makes of it, written directly.
+
+    Validating 10,000 results against the response schema and encoding each datetime through
+    the encoder's ``default`` hook cost more than everything else in the call. A result is a
+    shared object for all items with the same deadline, so each is written once per response
+    (keyed by ``id``: every result is alive in ``results`` while the dict exists).
+    """
+    written: dict[int, str] = {}
+    parts: list[str] = []
+    append = parts.append
+    warnings: dict[str, None] = {}
+    for result in results:
+        text = written.get(id(result))
+        if text is None:
+            deadline = encode_basestring_ascii(_datetime_json(result.deadline))
+            if result.warnings:
+                warnings.update(dict.fromkeys(result.warnings))
+                text = f'{{"deadline": {deadline}, "warnings": {dumps(list(result.warnings))}}}'
+            else:
+                text = f'{{"deadline": {deadline}, "warnings": []}}'
+            written[id(result)] = text
+        append(text)
+    content = '{"items": [' + ", ".join(parts) + '], "warnings": ' + dumps(list(warnings)) + "}"
+    return HttpResponse(content, content_type="application/json; charset=utf-8")
 
 
 @router.post(

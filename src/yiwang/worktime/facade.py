@@ -93,30 +93,26 @@ def compute_deadlines(requests: Sequence[DeadlineRequest]) -> list[Deadline]:
     """
     if not requests:
         return []
-    # One tight loop does the common case; the items it leaves as None go the careful way.
+    # One vectorised pass does the common case; the items it leaves pending go the careful way.
     try:
-        fast = get_engine(requests[0].calendar).days_batch(requests)
+        results, pending = get_engine(requests[0].calendar).days_batch(requests)
     except InvalidInput:
-        fast = [None] * len(requests)
-    if None not in fast:
-        return fast  # type: ignore[return-value]
-    results: list[Deadline] = []
-    append = results.append
+        results, pending = [None] * len(requests), range(len(requests))
+    if not pending:
+        return results  # type: ignore[return-value]
     errors: list[dict] = []
     code = add_days = add_hours = None
-    for index, request in enumerate(requests):
-        if fast[index] is not None:
-            append(fast[index])
-            continue
+    for index in pending:
+        request = requests[index]
         try:
             if request.calendar != code:  # engines are looked up once per run of a calendar
                 engine = get_engine(request.calendar)
                 code, add_days, add_hours = request.calendar, engine.add_days, engine.add_hours
             days, hours = request.working_days, request.working_hours
             if hours is None and days is not None:
-                append(add_days(request.start, days))
+                results[index] = add_days(request.start, days)
             elif days is None and hours is not None:
-                append(add_hours(request.start, hours))
+                results[index] = add_hours(request.start, hours)
             else:
                 message = gettext("Give exactly one of working_days and working_hours.")
                 raise InvalidInput(
@@ -143,4 +139,4 @@ def compute_deadlines(requests: Sequence[DeadlineRequest]) -> list[Deadline]:
             gettext("%(count)s item(s) are invalid; see errors.") % {"count": bad_items},
             errors=errors,
         )
-    return results
+    return results  # type: ignore[return-value]
