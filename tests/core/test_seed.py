@@ -58,3 +58,22 @@ def test_seed_is_deterministic_from_the_random_seed(db, quiet):
     names = list(EnterpriseAccount.objects.order_by("uscc").values_list("uscc", "name")[:5])
     assert names
     assert all(len(uscc) == 18 for uscc, _ in names)
+
+
+def test_generators_give_valid_identifiers_and_real_addresses():
+    import random
+
+    from yiwang.core.data import zhuhai
+    from yiwang.core.seed import make_address, make_id_number, make_mobile, make_uscc
+    from yiwang.core.validators import validate_id_number
+
+    rng = random.Random(3)
+    for _ in range(200):
+        validate_uscc(make_uscc(rng))
+        validate_id_number(make_id_number(rng))
+        assert len(make_mobile(rng)) == 11
+        address = make_address(rng)
+        assert address.startswith("珠海市")
+        assert any(address.startswith(f"珠海市{d}") for d in zhuhai.ROADS)
+    assert make_address(random.Random(1), "斗门区").startswith("珠海市斗门区")
+    assert make_address(random.Random(5)) == make_address(random.Random(5))

@@ -87,3 +87,65 @@ def test_garbage_token_is_401(client, db):
     response = client.get("/api/v1/me", **_bearer("yw_nope_nope"))
     assert response.status_code == 401
     assert response.json()["code"] == "core.token_invalid"
+
+
+def test_cli_creates_a_client_and_a_token_shown_once_then_revokes(client, org_tree, make_staff):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    make_staff(org_tree["city"], Role.PLATFORM_ADMIN, username="padmin")
+    call_command(
+        "apiclient",
+        "create-client",
+        "--actor",
+        "padmin",
+        "--name",
+        "网格系统",
+        "--org",
+        "t-xz",
+        "--role",
+        "hotline_operator",
+        stdout=StringIO(),
+    )
+    out, err = StringIO(), StringIO()
+    call_command(
+        "apiclient",
+        "create-token",
+        "--actor",
+        "padmin",
+        "--client",
+        "网格系统",
+        "--name",
+        "sync",
+        "--scope",
+        "core.view_organisation",
+        "--expires-days",
+        "30",
+        stdout=out,
+        stderr=err,
+    )
+    raw = out.getvalue().strip()
+    assert raw.startswith("yw_") and "shown only once" in err.getvalue()
+    assert client.get("/api/v1/me", **_bearer(raw)).status_code == 200
+    listing = StringIO()
+    call_command("apiclient", "list", stdout=listing)
+    assert raw not in listing.getvalue() and "active" in listing.getvalue()
+    prefix = raw.split("_")[1]
+    call_command("apiclient", "revoke", "--actor", "padmin", "--prefix", prefix, stdout=StringIO())
+    assert client.get("/api/v1/me", **_bearer(raw)).status_code == 401
+    with pytest.raises(CommandError, match="permission_denied"):
+        make_staff(org_tree["city"], Role.LEADER, username="boss")
+        call_command(
+            "apiclient",
+            "create-token",
+            "--actor",
+            "boss",
+            "--client",
+            "网格系统",
+            "--name",
+            "x",
+            "--scope",
+            "core.view_organisation",
+            stdout=StringIO(),
+        )

@@ -181,6 +181,17 @@ def make_id_number(rng: random.Random, *, division: str = "440402") -> str:
     return body + id_number_check_char(body)
 
 
+def make_address(rng: random.Random, district: str | None = None) -> str:
+    """A street address in one of the demo city's real districts (``珠海市香洲区凤凰北路123号``)."""
+    district = district or rng.choice(list(zhuhai.ROADS))
+    road = rng.choice(zhuhai.ROADS[district])
+    number = rng.randint(1, 999)
+    extra = rng.choice(
+        ["", "", f"{rng.randint(1, 30)}栋{rng.randint(1, 30)}0{rng.randint(1, 6)}室"]
+    )
+    return f"{zhuhai.CITY[0]}{district}{road}{number}号{extra}"
+
+
 def make_mobile(rng: random.Random) -> str:
     return (
         rng.choice(["138", "139", "135", "136", "137", "150", "151", "186", "188", "199"])
