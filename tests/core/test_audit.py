@@ -116,3 +116,17 @@ def test_purge_runs_as_a_periodic_task(db):
     )
     assert audit_purge_expired_daily.call_local() == 1
     assert AuditLog.objects.get(action="audit.purge").channel == "task"
+
+
+def test_audit_api_permission_cases(client, org_tree, make_staff):
+    assert client.get("/api/v1/audit/records").status_code == 401  # anonymous
+    client.force_login(make_staff(org_tree["xz"], Role.CASE_HANDLER))  # wrong role
+    response = client.get("/api/v1/audit/records")
+    assert response.status_code == 403 and response.json()["code"] == "permission_denied"
+    xz_admin = make_staff(org_tree["xz"], Role.PLATFORM_ADMIN)
+    dm_admin = make_staff(org_tree["dm"], Role.PLATFORM_ADMIN)
+    organisation_update(actor=xz_admin, org=org_tree["xz_dept"], short_name="own")
+    organisation_update(actor=dm_admin, org=org_tree["dm_dept"], short_name="other")
+    client.force_login(make_staff(org_tree["xz"], Role.AUDITOR))  # own organisation only
+    items = client.get("/api/v1/audit/records", {"action": "core.organisation.update"}).json()
+    assert [i["changes"]["short_name"][1] for i in items["items"]] == ["own"]
