@@ -11,10 +11,23 @@ import pkgutil
 
 import pytest
 
-SERVICE_PACKAGES = ["yiwang.core.services", "yiwang.notify.services", "yiwang.worktime.services"]
+SERVICE_PACKAGES = [
+    "yiwang.core.services",
+    "yiwang.notify.services",
+    "yiwang.worktime.services",
+    "yiwang.hotline.services",
+]
 
 # Write services that delegate the audit record to another service (name → delegate).
-DELEGATES: dict[str, str] = {}
+DELEGATES: dict[str, str] = {
+    # hotline: table-driven transitions audit in workflow._simple
+    "work_order_sign": "_simple",
+    "work_order_start": "_simple",
+    "work_order_reply": "_simple",
+    "work_order_return": "_simple",
+    "work_order_pause": "_simple",
+    "work_order_merge": "_simple",
+}
 
 
 def _service_functions():

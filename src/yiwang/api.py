@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 
 from yiwang.core.api import router as core_router
 from yiwang.core.api_base import auth_any, install_error_handlers
+from yiwang.hotline.api import router as hotline_router
 from yiwang.notify.api import router as notify_router
 from yiwang.worktime.api import router as worktime_router
 
@@ -23,3 +24,4 @@ install_error_handlers(api)
 api.add_router("/", core_router)
 api.add_router("/worktime", worktime_router)
 api.add_router("/notify", notify_router)
+api.add_router("/hotline", hotline_router)

@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "yiwang.core",
     "yiwang.worktime",
     "yiwang.notify",
+    "yiwang.hotline",
     "yiwang.portal",
     "django.contrib.admin",
     "django.contrib.auth",

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class HotlineConfig(AppConfig):
+    name = "yiwang.hotline"
+    label = "hotline"
+    verbose_name = _("12345 hotline")
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,92 @@
+"""Reads of the hotline, already scoped to the acting user.
+
+* centre operators (``hotline.view_city``) see every order of their city (the root of their
+  organisation path), whatever unit leads it, including orders still awaiting dispatch;
+* other staff (handlers, leaders) see orders whose lead unit is in their subtree;
+* citizens and enterprise users see the orders they own.
+"""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from yiwang.core.choices import AccountKind
+from yiwang.core.errors import NotFound
+from yiwang.core.permissions import has_perm, restrict
+from yiwang.hotline import permissions as perms
+from yiwang.hotline.models import DispatchRule, SlaPolicy, WorkOrder, WorkOrderEvent
+
+
+def city_root_id(actor) -> int | None:
+    """Primary key of the city at the root of the actor's organisation path."""
+    org = getattr(actor, "organisation", None)
+    if org is None:
+        return None
+    parts = [p for p in org.path.strip("/").split("/") if p]
+    return int(parts[0]) if parts else None
+
+
+def _scoped(qs: QuerySet, actor) -> QuerySet:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return qs.none()
+    if actor.kind in (AccountKind.CITIZEN, AccountKind.ENTERPRISE):
+        return restrict(qs, actor, perms.VIEW, owner="owner")
+    if getattr(actor, "is_superuser", False):
+        return qs
+    if has_perm(actor, perms.VIEW_CITY):
+        root = city_root_id(actor)
+        return restrict(qs, actor, perms.VIEW_CITY, org_path=None).filter(city_id=root)
+    return restrict(qs, actor, perms.VIEW, org_path="lead_unit__path")
+
+
+def work_order_list(*, actor, filters: dict | None = None) -> QuerySet:
+    """Orders visible to ``actor`` with optional ``status``, ``category``, ``lane``,
+    ``channel``, ``lead_unit_id``, ``district_id`` and ``number`` filters."""
+    qs = _scoped(WorkOrder.objects.all(), actor)
+    for key, value in (filters or {}).items():
+        if value not in (None, ""):
+            qs = qs.filter(**{key: value})
+    return qs.select_related("lead_unit", "district")
+
+
+def work_order_get(*, actor, pk: int, for_update: bool = False) -> WorkOrder:
+    """One visible order or ``NotFound`` (missing and invisible answer the same)."""
+    qs = _scoped(WorkOrder.objects.all(), actor)
+    if for_update:
+        qs = qs.select_for_update()
+    try:
+        return qs.select_related("lead_unit", "district", "street", "sla_policy").get(pk=pk)
+    except WorkOrder.DoesNotExist:
+        raise NotFound("work order") from None
+
+
+def work_order_events(*, order: WorkOrder) -> QuerySet:
+    return WorkOrderEvent.objects.filter(order=order).select_related("unit").order_by("at", "id")
+
+
+def work_order_track(*, number: str, phone: str) -> WorkOrder:
+    """Public tracking: the order with this number whose contact phone matches, else 404."""
+    order = (
+        WorkOrder.objects.filter(number=(number or "").strip().upper())
+        .only("id", "number", "status", "category", "received_at", "closed_at", "contact_phone")
+        .first()
+    )
+    if order is None or order.contact_phone != (phone or "").strip().replace("-", ""):
+        raise NotFound("work order")
+    return order
+
+
+def sla_policy_current(*, lane: str, category: str) -> SlaPolicy | None:
+    return (
+        SlaPolicy.objects.filter(lane=lane, category=category, active=True)
+        .order_by("-version")
+        .first()
+    )
+
+
+def dispatch_rules_active(*, city_id: int) -> QuerySet:
+    return (
+        DispatchRule.objects.filter(city_id=city_id, active=True)
+        .prefetch_related("co_units")
+        .order_by("priority", "id")
+    )

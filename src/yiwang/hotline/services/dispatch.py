@@ -1,0 +1,316 @@
+"""Dispatch (派单): the catalogue rules, automatic and manual dispatch, SLA deadlines.
+
+Deadlines: sign-for = ``add_working_hours(dispatched_at, policy.sign_hours)``; handling =
+``add_working_days(received_at, policy.handle_days)`` — the requester's clock starts when the
+centre receives the request, so a re-dispatch (return accepted, reassignment) never restarts it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from yiwang.core import facade as core
+from yiwang.core.audit import audit_record, snapshot
+from yiwang.core.errors import InvalidInput, NotFound
+from yiwang.hotline import permissions as perms
+from yiwang.hotline import selectors
+from yiwang.hotline import support as common
+from yiwang.hotline.choices import Action, Category, Status
+from yiwang.hotline.models import DispatchRule, WorkOrder
+from yiwang.worktime import facade as worktime
+
+
+def rule_matches(rule: DispatchRule, order: WorkOrder) -> bool:
+    if rule.category and rule.category != order.category:
+        return False
+    if rule.district_id and rule.district_id != order.district_id:
+        return False
+    if rule.keywords:
+        text = f"{order.title}\n{order.content}"
+        if not any(k and k in text for k in rule.keywords):
+            return False
+    return True
+
+
+def find_rule(order: WorkOrder) -> DispatchRule | None:
+    """The first active rule of the order's city, by ascending ``priority`` then id."""
+    for rule in selectors.dispatch_rules_active(city_id=order.city_id):
+        if rule_matches(rule, order):
+            return rule
+    return None
+
+
+def _check_unit(order: WorkOrder, unit_id: int, field: str = "lead_unit_id") -> None:
+    ref = core.organisation_by_id(unit_id)
+    if ref is None or not ref.path.startswith(f"/{order.city_id}/") or ref.id == order.city_id:
+        message = _("Choose a unit of this city.")
+        raise InvalidInput(
+            "hotline.unknown_unit",
+            message,
+            errors=[{"field": field, "code": "hotline.unknown_unit", "message": message}],
+        )
+
+
+def assignment_changes(
+    order: WorkOrder, *, lead_unit_id: int, at: dt.datetime, rule_id: int | None
+) -> dict:
+    """Field changes of a (re-)dispatch: unit, policy (kept once set), sign-for and handling
+    deadlines."""
+    policy = order.sla_policy or selectors.sla_policy_current(
+        lane=order.lane, category=order.category
+    )
+    if policy is None:
+        raise InvalidInput("hotline.no_sla_policy", _("No SLA policy for this lane and category."))
+    sign = worktime.add_working_hours(at, policy.sign_hours)
+    changes = {
+        "status": Status.DISPATCHED,
+        "lead_unit_id": lead_unit_id,
+        "dispatch_rule_id": rule_id,
+        "sla_policy_id": policy.pk,
+        "dispatched_at": at,
+        "signed_at": None,
+        "sign_deadline": sign.deadline,
+        "return_reason": "",
+        "held_status": "",
+    }
+    deadlines = [sign]
+    if order.reply_deadline is None:
+        reply = worktime.add_working_days(order.received_at, policy.handle_days)
+        changes["reply_deadline"] = reply.deadline
+        deadlines.append(reply)
+    changes["deadline_warnings"] = common.add_warnings(order, *deadlines)
+    return changes
+
+
+def _after_dispatch(order: WorkOrder, co_unit_ids: list[int]) -> None:
+    order.co_units.set([c for c in co_unit_ids if c != order.lead_unit_id])
+    order_id, version = order.pk, order.version
+    common.on_commit(lambda: common.notify_dispatched(order_id, version))
+
+
+def work_order_auto_dispatch(*, actor, order_id: int, at: dt.datetime | None = None) -> bool:
+    """即接即转: route a received order by the catalogue; False when no rule matches (the
+    order then waits for an operator's manual dispatch)."""
+    with transaction.atomic():
+        order = WorkOrder.objects.select_for_update().get(pk=order_id)
+        if order.status != Status.RECEIVED:
+            return False
+        rule = find_rule(order)
+        if rule is None:
+            return False
+        changes = assignment_changes(
+            order, lead_unit_id=rule.lead_unit_id, at=at or common.now(), rule_id=rule.pk
+        )
+        before = common.apply_change(
+            order=order,
+            actor=actor,
+            action=Action.DISPATCH,
+            changes=changes,
+            note=_("Dispatched by rule %(rule)s") % {"rule": rule},
+        )
+        _after_dispatch(order, [u.pk for u in rule.co_units.all()])
+        audit_record(
+            actor=actor,
+            action="hotline.order.dispatch",
+            obj=order,
+            before=before,
+            after=common.after_of(order, before),
+        )
+    return True
+
+
+def work_order_dispatch(
+    *,
+    actor,
+    order_id: int,
+    version: int,
+    lead_unit_id: int,
+    co_unit_ids: list[int] | None = None,
+    note: str = "",
+) -> WorkOrder:
+    """Manual dispatch by an operator of an order awaiting dispatch."""
+    with transaction.atomic():
+        order = common.load_for_action(
+            actor=actor,
+            order_id=order_id,
+            version=version,
+            perm=perms.DISPATCH,
+            allowed=frozenset({Status.RECEIVED}),
+            action=Action.DISPATCH,
+        )
+        _check_unit(order, lead_unit_id)
+        for co in co_unit_ids or []:
+            _check_unit(order, co, "co_unit_ids")
+        changes = assignment_changes(
+            order, lead_unit_id=lead_unit_id, at=common.now(), rule_id=None
+        )
+        before = common.apply_change(
+            order=order, actor=actor, action=Action.DISPATCH, changes=changes, note=note
+        )
+        _after_dispatch(order, list(co_unit_ids or []))
+        audit_record(
+            actor=actor,
+            action="hotline.order.dispatch",
+            obj=order,
+            before=before,
+            after=common.after_of(order, before),
+        )
+    return order
+
+
+def work_order_reassign(
+    *,
+    actor,
+    order_id: int,
+    version: int,
+    lead_unit_id: int,
+    co_unit_ids: list[int] | None = None,
+    note: str = "",
+) -> WorkOrder:
+    """改派 by the centre: a new lead unit; the sign-for clock restarts, the handling one not."""
+    with transaction.atomic():
+        order = common.load_for_action(
+            actor=actor,
+            order_id=order_id,
+            version=version,
+            perm=perms.DISPATCH,
+            allowed=frozenset(
+                {Status.DISPATCHED, Status.SIGNED, Status.IN_PROGRESS, Status.RETURN_REQUESTED}
+            ),
+            action=Action.REASSIGN,
+        )
+        _check_unit(order, lead_unit_id)
+        for co in co_unit_ids or []:
+            _check_unit(order, co, "co_unit_ids")
+        changes = assignment_changes(
+            order, lead_unit_id=lead_unit_id, at=common.now(), rule_id=None
+        )
+        changes["started_at"] = None
+        before = common.apply_change(
+            order=order,
+            actor=actor,
+            action=Action.REASSIGN,
+            changes=changes,
+            note=note,
+            unit_id=lead_unit_id,
+        )
+        _after_dispatch(order, list(co_unit_ids or []))
+        audit_record(
+            actor=actor,
+            action="hotline.order.reassign",
+            obj=order,
+            before=before,
+            after=common.after_of(order, before),
+        )
+    return order
+
+
+# --- the catalogue ----------------------------------------------------------------------------
+
+
+def _rule_fields(*, name, category, keywords, district_id, lead_unit_id, priority, city_id) -> dict:
+    errors = []
+    if category and category not in Category.values:
+        errors.append(
+            {
+                "field": "category",
+                "code": "hotline.unknown_category",
+                "message": _("Unknown category."),
+            }
+        )
+    words = [str(k).strip() for k in (keywords or []) if str(k).strip()]
+    if not name:
+        errors.append({"field": "name", "code": "required", "message": _("Give the rule a name.")})
+    if errors:
+        raise InvalidInput(errors[0]["code"], errors[0]["message"], errors=errors)
+    return {
+        "name": name,
+        "category": category or "",
+        "keywords": words,
+        "district_id": district_id,
+        "lead_unit_id": lead_unit_id,
+        "priority": priority,
+        "city_id": city_id,
+    }
+
+
+def dispatch_rule_create(
+    *,
+    actor,
+    city_id: int,
+    name: str,
+    lead_unit_id: int,
+    category: str = "",
+    keywords: list[str] | None = None,
+    district_id: int | None = None,
+    co_unit_ids: list[int] | None = None,
+    priority: int = 100,
+) -> DispatchRule:
+    """Add a rule to the dispatch catalogue (派单目录)."""
+    fields = _rule_fields(
+        name=name,
+        category=category,
+        keywords=keywords,
+        district_id=district_id,
+        lead_unit_id=lead_unit_id,
+        priority=priority,
+        city_id=city_id,
+    )
+    with transaction.atomic():
+        rule = DispatchRule.objects.create(**fields)
+        rule.co_units.set(co_unit_ids or [])
+        audit_record(
+            actor=actor,
+            action="hotline.dispatch_rule.create",
+            obj=rule,
+            after={**snapshot(rule), "co_units": sorted(co_unit_ids or [])},
+        )
+    return rule
+
+
+def dispatch_rule_revise(*, actor, rule_id: int, **changes) -> DispatchRule:
+    """A new version of a rule: the old row is retired (kept for the orders it routed)."""
+    with transaction.atomic():
+        old = DispatchRule.objects.select_for_update().filter(pk=rule_id, active=True).first()
+        if old is None:
+            raise NotFound("dispatch rule")
+        co_units = changes.pop("co_unit_ids", None)
+        current = {
+            "name": old.name,
+            "category": old.category,
+            "keywords": old.keywords,
+            "district_id": old.district_id,
+            "lead_unit_id": old.lead_unit_id,
+            "priority": old.priority,
+            "city_id": old.city_id,
+        }
+        current.update(changes)
+        fields = _rule_fields(**current)
+        DispatchRule.objects.filter(pk=old.pk).update(active=False)
+        rule = DispatchRule.objects.create(**fields, version=old.version + 1, supersedes=old)
+        rule.co_units.set(co_units if co_units is not None else old.co_units.all())
+        audit_record(
+            actor=actor,
+            action="hotline.dispatch_rule.revise",
+            obj=rule,
+            before=snapshot(old),
+            after=snapshot(rule),
+        )
+    return rule
+
+
+def dispatch_rule_deactivate(*, actor, rule_id: int) -> None:
+    with transaction.atomic():
+        rows = DispatchRule.objects.filter(pk=rule_id, active=True).update(active=False)
+        if not rows:
+            raise NotFound("dispatch rule")
+        audit_record(
+            actor=actor,
+            action="hotline.dispatch_rule.deactivate",
+            object_type="hotline.dispatchrule",
+            object_id=rule_id,
+            changes={"active": [True, False]},
+        )

@@ -1,0 +1,220 @@
+"""Shared machinery of the hotline services: the conditional update, the timeline, SLA maths
+and notifications. Nothing here is a public write service."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from yiwang.core import facade as core
+from yiwang.core.audit import snapshot
+from yiwang.core.choices import Role
+from yiwang.core.errors import Conflict, Forbidden
+from yiwang.core.permissions import has_perm
+from yiwang.hotline import selectors
+from yiwang.hotline.choices import Status
+from yiwang.hotline.models import WorkOrder, WorkOrderEvent
+from yiwang.notify import facade as notify
+from yiwang.worktime import facade as worktime
+
+TEMPLATES = {
+    "hotline.order_dispatched": (
+        "工单 {{ number }} 已派发至 {{ unit }}",
+        "新工单 {{ number }}（{{ category }}）请于 {{ sign_deadline }} 前签收，"
+        "{{ reply_deadline }} 前办结。",
+    ),
+    "hotline.order_urged": (
+        "工单 {{ number }} 督办",
+        "工单 {{ number }} 被催办：{{ note }}。办结时限 {{ reply_deadline }}。",
+    ),
+    "hotline.sla_warning": (
+        "工单 {{ number }} {{ clock }}时限预警（{{ level }}）",
+        "工单 {{ number }} 的{{ clock }}时限 {{ deadline }} 即将到期，请尽快处理。",
+    ),
+    "hotline.sla_overdue": (
+        "工单 {{ number }} {{ clock }}已超时",
+        "工单 {{ number }} 的{{ clock }}时限 {{ deadline }} 已过，已上报热线中心。",
+    ),
+}
+
+
+def now() -> dt.datetime:
+    return timezone.now()
+
+
+def concurrent_change() -> Conflict:
+    return Conflict(
+        "hotline.concurrent_change",
+        _("The work order was changed by someone else; reload it and try again."),
+    )
+
+
+def illegal_transition(action: str, status: str) -> Conflict:
+    return Conflict(
+        "hotline.illegal_transition",
+        _("Action %(action)s is not allowed in status %(status)s.")
+        % {"action": action, "status": status},
+    )
+
+
+def load_for_action(
+    *, actor, order_id: int, version: int, perm: str, allowed: frozenset[str], action: str
+) -> WorkOrder:
+    """The order as the actor sees it, after visibility (404), permission (403), version
+    (409 ``hotline.concurrent_change``) and status (409 ``hotline.illegal_transition``)."""
+    order = selectors.work_order_get(actor=actor, pk=order_id)
+    if actor is not None and not has_perm(actor, perm):
+        raise Forbidden("hotline.permission_denied", _("You may not do this on a work order."))
+    if order.version != version:
+        raise concurrent_change()
+    if order.status not in allowed:
+        raise illegal_transition(action, order.status)
+    return order
+
+
+def apply_change(
+    *,
+    order: WorkOrder,
+    actor,
+    action: str,
+    changes: dict[str, Any],
+    note: str = "",
+    unit_id: int | None = None,
+) -> dict[str, Any]:
+    """Write ``changes`` with ``UPDATE ... WHERE version = seen`` and append the timeline event.
+
+    Returns the snapshot of the changed fields before the change, for the audit record. A lost
+    race (0 rows) raises ``hotline.concurrent_change``.
+    """
+    before = snapshot(order, [*changes, "version"])
+    seen = order.version
+    stamp = now()
+    rows = WorkOrder.objects.filter(pk=order.pk, version=seen).update(
+        **changes, version=F("version") + 1, updated_at=stamp
+    )
+    if rows != 1:
+        raise concurrent_change()
+    from_status = order.status
+    for key, value in changes.items():
+        setattr(order, key, value)
+    order.version = seen + 1
+    WorkOrderEvent.objects.create(
+        order=order,
+        action=action,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        from_status=from_status,
+        to_status=order.status,
+        unit_id=unit_id if unit_id is not None else order.lead_unit_id,
+        note=note,
+        at=stamp,
+    )
+    return before
+
+
+def after_of(order: WorkOrder, before: dict[str, Any]) -> dict[str, Any]:
+    return snapshot(order, list(before))
+
+
+def add_warnings(order: WorkOrder, *deadlines) -> list[str]:
+    warnings = list(order.deadline_warnings or [])
+    for d in deadlines:
+        for w in getattr(d, "warnings", ()):
+            if w not in warnings:
+                warnings.append(w)
+    return warnings
+
+
+def working_hours(seconds: int) -> Decimal:
+    return (Decimal(seconds) / Decimal(3600)).quantize(Decimal("0.0001"))
+
+
+def paused_working_seconds(order: WorkOrder, until: dt.datetime) -> worktime.WorkingTime:
+    return worktime.working_minutes_between(order.paused_at, until)
+
+
+# --- notifications ------------------------------------------------------------------------
+
+
+def _users(ids: list[int]):
+    return list(get_user_model().objects.filter(pk__in=ids, is_active=True))
+
+
+def unit_handlers(unit_id: int | None) -> list:
+    if unit_id is None:
+        return []
+    ref = core.organisation_by_id(unit_id)
+    return _users(core.users_with_role(Role.CASE_HANDLER, within=ref)) if ref else []
+
+
+def unit_leaders(unit_id: int | None) -> list:
+    if unit_id is None:
+        return []
+    ref = core.organisation_by_id(unit_id)
+    return _users(core.users_with_role(Role.LEADER, within=ref)) if ref else []
+
+
+def centre_operators(city_id: int) -> list:
+    ref = core.organisation_by_id(city_id)
+    return _users(core.users_with_role(Role.HOTLINE_OPERATOR, within=ref)) if ref else []
+
+
+def ensure_templates() -> None:
+    for code, (subject, body) in TEMPLATES.items():
+        notify.template_ensure(code, subject, body, name=code)
+
+
+def fmt(value: dt.datetime | None) -> str:
+    if value is None:
+        return "-"
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+
+
+def send(*, template: str, order: WorkOrder, recipients: list, dedupe_key: str, **context) -> None:
+    """Send now (call from ``transaction.on_commit``); an empty recipient list sends nothing."""
+    if not recipients:
+        return
+    ensure_templates()
+    notify.send(
+        template_code=template,
+        recipients=recipients,
+        channels=[notify.Channel.INBOX],
+        context={
+            "number": order.number,
+            "category": order.get_category_display(),
+            "reply_deadline": fmt(order.reply_deadline),
+            **context,
+        },
+        dedupe_key=dedupe_key,
+        link=f"/workbench/hotline/orders/{order.pk}/",
+    )
+
+
+def notify_dispatched(order_id: int, version: int) -> None:
+    order = WorkOrder.objects.select_related("lead_unit").filter(pk=order_id).first()
+    if order is None or order.lead_unit_id is None:
+        return
+    recipients = unit_handlers(order.lead_unit_id)
+    for co_unit in order.co_units.all():
+        recipients += unit_handlers(co_unit.pk)
+    send(
+        template="hotline.order_dispatched",
+        order=order,
+        recipients=list({u.pk: u for u in recipients}.values()),
+        dedupe_key=f"hotline:{order.pk}:dispatch:{version}",
+        unit=order.lead_unit.name,
+        sign_deadline=fmt(order.sign_deadline),
+    )
+
+
+def on_commit(fn) -> None:
+    transaction.on_commit(fn)
+
+
+OPEN_FOR_UNIT = frozenset({Status.DISPATCHED, Status.SIGNED, Status.IN_PROGRESS, Status.PAUSED})
