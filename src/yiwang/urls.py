@@ -11,6 +11,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("metrics", core_views.metrics, name="metrics"),
     path("api/v1/", api.urls),
+    path("open311/v2/", include("yiwang.hotline.open311")),
     # Password changes always go through the policy-checking, audited service.
     path(
         "admin/password_change/",

@@ -76,6 +76,14 @@ def work_order_track(*, number: str, phone: str) -> WorkOrder:
     return order
 
 
+def work_order_public_list(*, city_id: int | None = None) -> QuerySet:
+    """Unscoped orders for public read-outs (Open311); callers must drop personal data."""
+    qs = WorkOrder.objects.all()
+    if city_id is not None:
+        qs = qs.filter(city_id=city_id)
+    return qs.select_related("lead_unit")
+
+
 def sla_policy_current(*, lane: str, category: str) -> SlaPolicy | None:
     return (
         SlaPolicy.objects.filter(lane=lane, category=category, active=True)
