@@ -15,6 +15,13 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 PASSWORD = "Yiwang#2026pass"
 
+# Transactional tests (live_server, real concurrency) must use
+# ``django_db(transaction=True, serialized_rollback=True)``: their teardown flushes every table,
+# which would otherwise drop the data migrations' rows (calendar, divisions, SLA policies) for
+# the tests after them and recreate content types under new keys, breaking the next serialized
+# test. With serialized rollback each one restores the migrated data and flushes without
+# re-running post_migrate.
+
 
 @pytest.fixture(autouse=True)
 def _fresh_cache_and_mail(settings):

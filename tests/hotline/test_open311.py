@@ -241,7 +241,8 @@ def _form_post(url: str, data: dict):
     return urllib.request.urlopen(request, timeout=10)  # noqa: S310
 
 
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback: see the note on transactional tests in tests/conftest.py
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_third_party_client_against_live_server(live_server, hl, api_key):
     """A GeoReport v2 client library reads; the POST is form-encoded exactly as the spec shows
     (the ``georeport`` library has no create call)."""

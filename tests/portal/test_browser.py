@@ -18,7 +18,11 @@ from yiwang.core import health
 from yiwang.core.choices import Role
 from yiwang.portal import registry
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# serialized_rollback: see the note on transactional tests in tests/conftest.py
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
