@@ -35,12 +35,14 @@ def test_home_programme_cards_link_only_to_existing_pages(en_client):
 
 @pytest.mark.django_db
 def test_registered_programme_link_is_shown(en_client):
+    saved = dict(registry._PROGRAMME_LINKS)  # keep the links apps registered in ready()
     registry.register_programme_link("datahub", "portal:organisations")
     registry.register_programme_link("cityops", "nowhere:page")
     try:
         body = en_client.get("/").content.decode()
     finally:
         registry._PROGRAMME_LINKS.clear()
+        registry._PROGRAMME_LINKS.update(saved)
     assert f'href="{reverse("portal:organisations")}"' in body
     cityops = body.split('data-testid="programme-cityops"')[1].split("card-footer")[0]
     assert "href=" not in cityops

@@ -7,3 +7,9 @@ class HotlineConfig(AppConfig):
     label = "hotline"
     verbose_name = _("12345 hotline")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from yiwang.portal.facade import register_programme_link
+
+        # The home page's 12345 card opens the public tracking page.
+        register_programme_link("hotline", "hotline:track")

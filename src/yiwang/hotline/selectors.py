@@ -68,7 +68,19 @@ def work_order_track(*, number: str, phone: str) -> WorkOrder:
     """Public tracking: the order with this number whose contact phone matches, else 404."""
     order = (
         WorkOrder.objects.filter(number=(number or "").strip().upper())
-        .only("id", "number", "status", "category", "received_at", "closed_at", "contact_phone")
+        .select_related("lead_unit")
+        .only(
+            "id",
+            "number",
+            "status",
+            "category",
+            "received_at",
+            "closed_at",
+            "contact_phone",
+            "confidential",
+            "reply_deadline",
+            "lead_unit__name",
+        )
         .first()
     )
     if order is None or order.contact_phone != (phone or "").strip().replace("-", ""):
