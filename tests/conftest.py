@@ -188,3 +188,18 @@ def _empty_queue():
     HUEY.flush()
     yield
     HUEY.flush()
+
+
+@pytest.fixture
+def migrated_data():
+    """Re-run the data migrations' seed functions (idempotent) for transactional tests whose
+    database may have been flushed by an earlier transactional test."""
+    import importlib
+
+    from django.apps import apps
+
+    for name in (
+        "yiwang.worktime.migrations.0002_seed_national_calendar",
+        "yiwang.hotline.migrations.0002_seed_sla_policies",
+    ):
+        importlib.import_module(name).seed(apps, None)

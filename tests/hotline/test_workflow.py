@@ -283,7 +283,7 @@ def test_every_transition_is_audited_and_on_the_timeline(make_order, hl):
     reason="needs a server database with concurrent connections",
 )
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_truly_concurrent_signs_one_wins(hl, make_order):
+def test_truly_concurrent_signs_one_wins(migrated_data, hl, make_order):
     """Two threads sign with the same version at once: exactly one succeeds, the other 409.
 
     Runs on PostgreSQL (row locks make the second UPDATE wait and then match 0 rows); SQLite's
