@@ -164,8 +164,16 @@ def test_system_actor_is_audited_as_system(national):
 
 def test_a_ticker_thread_schedules_the_version_checks(national):
     import threading
+    import time
 
-    registry.get_engine("CN")
-    assert not registry.STATE.due
+    registry.expire_version_check()
+    registry.get_engine("CN")  # the version check starts the ticker
     names = [t.name for t in threading.enumerate() if t.is_alive()]
     assert "worktime-version-ticker" in names
+    # The ticker raises the flag again within one period (polled: the tick may come at any time,
+    # even between the check above and this line, so "due is False now" would be a race).
+    registry.STATE.due = False
+    deadline = time.monotonic() + 3 * registry.VERSION_CHECK_SECONDS
+    while not registry.STATE.due and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert registry.STATE.due
