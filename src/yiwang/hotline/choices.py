@@ -13,6 +13,7 @@ class Channel(models.TextChoices):
     ENTERPRISE = "enterprise", _("Enterprise workbench")
     OPEN311 = "open311", _("Open311")
     EMAIL = "email", _("Email")
+    CROSS_CITY = "cross_city", _("Transferred from another city")
 
 
 class Category(models.TextChoices):
@@ -53,6 +54,7 @@ class Status(models.TextChoices):
     CLOSED = "closed", _("Closed, awaiting callback")
     CALLED_BACK = "called_back", _("Called back and rated")
     MERGED = "merged", _("Merged into another order")
+    TRANSFERRED_CITY = "transferred_city", _("Transferred to another city")
 
 
 OPEN_STATUSES = frozenset(
@@ -65,6 +67,7 @@ OPEN_STATUSES = frozenset(
         Status.REPLIED,
         Status.RETURN_REQUESTED,
         Status.CLOSED,
+        Status.TRANSFERRED_CITY,
     }
 )
 
@@ -96,6 +99,25 @@ class Action(models.TextChoices):
     URGE = "urge", _("Urged")
     MERGE = "merge", _("Merged")
     SLA_WARNING = "sla_warning", _("SLA warning")
+    TRANSFER_CITY = "transfer_city", _("Transferred to another city")
+    TRANSFER_OUTCOME = "transfer_outcome", _("Outcome received from the other city")
+    ATTACH = "attach", _("Attachment added")
+
+
+class TransferDirection(models.TextChoices):
+    OUTBOUND = "out", _("To another city")
+    INBOUND = "in", _("From another city")
+
+
+class TransferState(models.TextChoices):
+    """跨市联动 message state on this side."""
+
+    PENDING = "pending", _("Waiting to be sent")
+    SENT = "sent", _("Sent, being handled there")
+    RECEIVED = "received", _("Received from the other city")
+    OUTCOME_PENDING = "outcome_pending", _("Outcome waiting to be sent back")
+    DONE = "done", _("Outcome delivered")
+    FAILED = "failed", _("Failed")
 
 
 class ExclusionReason(models.TextChoices):

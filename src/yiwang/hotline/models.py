@@ -22,6 +22,8 @@ from yiwang.hotline.choices import (
     RequesterKind,
     SlaLevel,
     Status,
+    TransferDirection,
+    TransferState,
 )
 
 CONTENT_MAX_LENGTH = 5000
@@ -226,6 +228,19 @@ class WorkOrder(models.Model):
     idempotency_key = models.CharField(
         _("idempotency key"), max_length=100, null=True, blank=True, unique=True
     )
+    knowledge_article = models.ForeignKey(
+        "hotline.KnowledgeArticle",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="answered_orders",
+        verbose_name=_("answered from article"),
+    )
+    repeat = models.BooleanField(
+        _("repeat request"),
+        default=False,
+        help_text=_("The same phone filed an order of the same category within the window."),
+    )
     version = models.PositiveIntegerField(_("version"), default=1)
     sla_policy = models.ForeignKey(
         SlaPolicy,
@@ -238,6 +253,16 @@ class WorkOrder(models.Model):
     sign_deadline = models.DateTimeField(_("sign-for deadline"), null=True, blank=True)
     reply_deadline = models.DateTimeField(_("handling deadline"), null=True, blank=True)
     callback_deadline = models.DateTimeField(_("callback deadline"), null=True, blank=True)
+    sla_check_at = models.DateTimeField(
+        _("next SLA check"),
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text=_(
+            "When a running clock of this order next reaches a new warning level; the sweep "
+            "only reads orders whose time has come."
+        ),
+    )
     deadline_warnings = models.JSONField(_("deadline warnings"), default=list, blank=True)
     paused_seconds = models.PositiveIntegerField(_("paused working seconds"), default=0)
     paused_at = models.DateTimeField(_("paused at"), null=True, blank=True)
@@ -347,3 +372,140 @@ class SlaAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id} {self.clock} {self.level}"
+
+
+class KnowledgeArticle(models.Model):
+    """政府热线知识库 entry an operator can answer a consultation from (直接答复).
+
+    ``search_tokens`` is the jieba segmentation of title, keywords and body joined by spaces;
+    the full-text index (SQLite FTS5 / PostgreSQL GIN) is built over it.
+    """
+
+    city = models.ForeignKey(
+        "core.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("city")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("answer"), max_length=20000)
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices, blank=True)
+    keywords = models.JSONField(_("keywords"), default=list, blank=True)
+    unit = models.ForeignKey(
+        "core.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("responsible unit"),
+    )
+    source = models.CharField(_("source"), max_length=300, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    search_tokens = models.TextField(_("search tokens"), blank=True, editable=False)
+    use_count = models.PositiveIntegerField(_("times used"), default=0)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("knowledge article")
+        verbose_name_plural = _("knowledge base")
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Attachment(models.Model):
+    """A file attached to an order; its type is sniffed from the bytes, not trusted."""
+
+    order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(_("file"), upload_to="hotline/%Y/%m/")
+    name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CrossCityTransfer(models.Model):
+    """跨市联动: an order sent to (or received from) another city's yiwang instance."""
+
+    order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="transfers")
+    direction = models.CharField(_("direction"), max_length=3, choices=TransferDirection.choices)
+    peer = models.CharField(_("other city"), max_length=40)
+    remote_number = models.CharField(_("number there"), max_length=40, blank=True)
+    message_id = models.CharField(_("message id"), max_length=64, unique=True)
+    state = models.CharField(
+        _("state"), max_length=20, choices=TransferState.choices, default=TransferState.PENDING
+    )
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    outcome = models.TextField(_("outcome"), blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("cross-city transfer")
+        verbose_name_plural = _("cross-city transfers")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["state", "updated_at"], name="hotline_transfer_state")]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.direction} {self.peer}"
+
+
+class DailyStat(models.Model):
+    """Roll-up of the orders *received* on one local day, per city × lane × category × channel ×
+    district × lead unit (a cohort: later events of those orders update the row when the day
+    is rolled up again). The statistics page sums these rows; see docs/modules/hotline.md."""
+
+    day = models.DateField(_("day received"))
+    city = models.ForeignKey("core.Organisation", on_delete=models.CASCADE, related_name="+")
+    lane = models.CharField(_("lane"), max_length=20, choices=Lane.choices)
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    district = models.ForeignKey(
+        "core.Organisation", on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    lead_unit = models.ForeignKey(
+        "core.Organisation", on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    received = models.PositiveIntegerField(default=0)
+    refused = models.PositiveIntegerField(default=0)
+    dispatched = models.PositiveIntegerField(default=0)
+    signed = models.PositiveIntegerField(default=0)
+    signed_on_time = models.PositiveIntegerField(default=0)
+    closed = models.PositiveIntegerField(default=0)
+    closed_on_time = models.PositiveIntegerField(default=0)
+    handle_seconds = models.BigIntegerField(default=0)
+    handle_work_minutes = models.BigIntegerField(default=0)
+    direct_answered = models.PositiveIntegerField(default=0)
+    returned = models.PositiveIntegerField(default=0)
+    reopened = models.PositiveIntegerField(default=0)
+    repeated = models.PositiveIntegerField(default=0)
+    called_back = models.PositiveIntegerField(default=0)
+    satisfied = models.PositiveIntegerField(default=0)
+    solved = models.PositiveIntegerField(default=0)
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("daily statistics row")
+        verbose_name_plural = _("daily statistics")
+        indexes = [models.Index(fields=["city", "day"], name="hotline_dailystat_city_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.lane}/{self.category}/{self.channel}"
