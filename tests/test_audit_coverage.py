@@ -27,6 +27,12 @@ DELEGATES: dict[str, str] = {
     "work_order_return": "_simple",
     "work_order_pause": "_simple",
     "work_order_merge": "_simple",
+    # hotline: the nightly recompute is a stats_rollup over fixed days
+    "stats_rollup_recent": "stats_rollup",
+    # hotline: dispatch, reassign and automatic dispatch audit in dispatch._assign
+    "work_order_auto_dispatch": "_assign",
+    "work_order_dispatch": "_assign",
+    "work_order_reassign": "_assign",
 }
 
 

@@ -166,6 +166,13 @@ def cmd_worktime(rest: list[str]) -> int:
     return worktime_main(rest)
 
 
+def cmd_hotline(rest: list[str]) -> int:
+    from yiwang.hotline.cli import main as hotline_main
+
+    _setup_django()
+    return hotline_main(rest)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="yiwang", description="yiwang digital-government platform"
@@ -194,6 +201,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "worktime", help="working-time calendar: deadline, between, import, years", add_help=False
     )
+    sub.add_parser(
+        "hotline", help="12345 hotline: evaluate-dispatch, train-dispatch", add_help=False
+    )
     sub.add_parser("manage", help="Django management commands", add_help=False)
     return parser
 
@@ -204,6 +214,8 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_manage(argv[1:])
     if argv and argv[0] == "worktime":
         return cmd_worktime(argv[1:])
+    if argv and argv[0] == "hotline":
+        return cmd_hotline(argv[1:])
     parser = build_parser()
     if argv and argv[0] == "bench":
         args, rest = parser.parse_known_args(argv)

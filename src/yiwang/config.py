@@ -159,6 +159,22 @@ VARIABLES: dict[str, Variable] = {
             "365",
         ),
         Variable(
+            "YIWANG_HOTLINE_DUPLICATE_DAYS",
+            "int",
+            "30",
+            "Hotline: days back in which an earlier order counts as a possible duplicate "
+            "(same phone, address or near-identical text) and a same-phone same-category order "
+            "marks a repeat request.",
+            "30",
+        ),
+        Variable(
+            "YIWANG_HOTLINE_ATTACHMENT_MAX_MB",
+            "int",
+            "10",
+            "Largest file (in MB) accepted as a hotline work-order attachment.",
+            "20",
+        ),
+        Variable(
             "YIWANG_WEB_THREADS",
             "int",
             "4",
@@ -185,6 +201,25 @@ VARIABLES: dict[str, Variable] = {
             "INFO",
             "Log level of the yiwang loggers.",
             "WARNING",
+        ),
+        Variable(
+            "YIWANG_HOTLINE_CITY_CODE",
+            "str",
+            "",
+            "This instance's city code in 跨市联动 (cross-city transfer) messages, sent as "
+            "X-Yiwang-City (default: the code of the first city organisation).",
+            "zh",
+        ),
+        Variable(
+            "YIWANG_HOTLINE_PEERS",
+            "str",
+            "",
+            "跨市联动 peers as a JSON object keyed by city code: "
+            '{"gz": {"name": "...", "url": "https://...", "secret": "..."}}. The secret '
+            "(at least 32 characters) is shared with that city and signs messages both ways.",
+            '{"gz": {"name": "广州市", "url": "https://12345.gz.example/", '
+            '"secret": "a-random-string-of-at-least-32-characters"}}',
+            secret=True,
         ),
     ]
 }

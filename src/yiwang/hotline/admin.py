@@ -3,6 +3,7 @@ change goes through the audited services); policies and rules are versioned by s
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
@@ -13,12 +14,14 @@ from yiwang.hotline import permissions as perms
 from yiwang.hotline.models import (
     DailyCounter,
     DispatchRule,
+    KnowledgeArticle,
     SlaAlert,
     SlaPolicy,
     WorkOrder,
     WorkOrderEvent,
 )
 from yiwang.hotline.services import dispatch_rule_deactivate
+from yiwang.hotline.services import knowledge as knowledge_services
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -131,3 +134,104 @@ class SlaAlertAdmin(ReadOnlyAdmin):
 @admin.register(DailyCounter)
 class DailyCounterAdmin(ReadOnlyAdmin):
     list_display = ("city", "day", "last")
+
+
+class KnowledgeArticleForm(forms.ModelForm):
+    class Meta:
+        model = KnowledgeArticle
+        fields = ("title", "category", "keywords", "body", "unit", "source", "active")
+
+    def clean(self):
+        data = super().clean()
+        city = getattr(self, "city_id", None)
+        values = {k: data.get(k) for k in ("title", "body", "category", "keywords", "source")}
+        values["unit_id"] = data["unit"].pk if data.get("unit") else None
+        try:
+            knowledge_services.clean_article_fields(values, city)
+        except DomainError as exc:
+            for err in exc.errors:
+                field = "unit" if err["field"] == "unit_id" else err["field"]
+                self.add_error(field if field in self.fields else None, err["message"])
+        return data
+
+
+@admin.register(KnowledgeArticle)
+class KnowledgeArticleAdmin(admin.ModelAdmin):
+    """政府热线知识库, editable by the centre (``hotline.manage_knowledge``) of its own city;
+    saves go through the audited services, articles are deactivated, never deleted."""
+
+    form = KnowledgeArticleForm
+    list_display = ("title", "category", "unit", "active", "use_count", "updated_at")
+    list_filter = ("active", "category")
+    search_fields = ("title",)
+    raw_id_fields = ("unit",)
+    actions = ["deactivate"]
+
+    def _city(self, request):
+        from yiwang.hotline.selectors import city_root_id
+
+        return city_root_id(request.user)
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request).select_related("unit")
+        if request.user.is_superuser:
+            return qs
+        return qs.filter(city_id=self._city(request))
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser or has_perm(request.user, perms.VIEW)
+
+    def has_module_permission(self, request):
+        return self.has_view_permission(request)
+
+    def has_add_permission(self, request):
+        return has_perm(request.user, perms.MANAGE_KNOWLEDGE) and self._city(request) is not None
+
+    def has_change_permission(self, request, obj=None):
+        return has_perm(request.user, perms.MANAGE_KNOWLEDGE)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.city_id = obj.city_id if obj is not None else self._city(request)
+        return form
+
+    def save_model(self, request, obj, form, change):
+        fields = {k: form.cleaned_data.get(k) for k in ("title", "body", "category", "source")}
+        fields["keywords"] = form.cleaned_data.get("keywords") or []
+        unit = form.cleaned_data.get("unit")
+        fields["unit_id"] = unit.pk if unit else None
+        if change:
+            saved = knowledge_services.knowledge_article_update(
+                actor=request.user,
+                article_id=obj.pk,
+                active=bool(form.cleaned_data.get("active")),
+                **fields,
+            )
+        else:
+            saved = knowledge_services.knowledge_article_create(
+                actor=request.user, city_id=self._city(request), **fields
+            )
+            if not form.cleaned_data.get("active", True):
+                knowledge_services.knowledge_article_deactivate(
+                    actor=request.user, article_id=saved.pk
+                )
+        obj.pk = saved.pk
+
+    @admin.action(description=_("Deactivate the selected articles"))
+    def deactivate(self, request, queryset):
+        for article in queryset.filter(active=True):
+            try:
+                knowledge_services.knowledge_article_deactivate(
+                    actor=request.user, article_id=article.pk
+                )
+            except DomainError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not has_perm(request.user, perms.MANAGE_KNOWLEDGE):
+            actions.pop("deactivate", None)
+        return actions

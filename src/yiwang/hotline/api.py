@@ -18,11 +18,17 @@ from yiwang.core.errors import InvalidInput
 from yiwang.core.permissions import has_perm
 from yiwang.hotline import permissions as perms
 from yiwang.hotline import selectors, services
+from yiwang.hotline.api_knowledge import router as knowledge_router
+from yiwang.hotline.api_stats import router as stats_router
+from yiwang.hotline.api_suggest import router as suggest_router
 from yiwang.hotline.choices import Category, Channel, RequesterKind, Status
 from yiwang.hotline.models import WorkOrder
 from yiwang.hotline.services.sla import order_sla_levels
 
 router = Router(tags=["hotline"])
+router.add_router("/stats", stats_router)
+router.add_router("", knowledge_router)  # /knowledge, /orders/{id}/attachments
+router.add_router("", suggest_router)  # /suggestions
 
 # Plain literals, not the TextChoices classes: OpenAPI component names come from class names
 # and "Channel"/"Status" would collide with other apps' enums.
@@ -152,6 +158,7 @@ ActionName = Literal[
     "extension_review",
     "urge",
     "merge",
+    "transfer_city",
 ]
 
 
@@ -173,6 +180,8 @@ class TransitionIn(Schema):
     reopen: bool = True
     days: int | None = None
     parent_id: int | None = None
+    article_id: int | None = Field(None, description="close: knowledge article answered from")
+    peer: str = Field("", description="transfer_city: the other city's code")
 
 
 class TrackEventOut(Schema):
@@ -388,7 +397,7 @@ def order_transition(request: HttpRequest, order_id: int, payload: TransitionIn)
                 **common, approve=_required(p.approve, "approve"), note=p.note
             )
         case "close":
-            services.work_order_close(**common, answer=p.answer)
+            services.work_order_close(**common, answer=p.answer, article_id=p.article_id)
         case "callback":
             services.work_order_callback(
                 **common,
@@ -417,4 +426,6 @@ def order_transition(request: HttpRequest, order_id: int, payload: TransitionIn)
             services.work_order_merge(
                 **common, parent_id=_required(p.parent_id, "parent_id"), note=p.note
             )
+        case "transfer_city":
+            services.work_order_transfer_city(**common, peer=p.peer, reason=p.reason)
     return _detail(actor, selectors.work_order_get(actor=actor, pk=order_id))

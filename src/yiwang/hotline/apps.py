@@ -13,3 +13,39 @@ class HotlineConfig(AppConfig):
 
         # The home page's 12345 card opens the public tracking page.
         register_programme_link("hotline", "hotline:track")
+        self._register_pages()
+
+    def _register_pages(self) -> None:
+        from yiwang.hotline import permissions as perms
+        from yiwang.hotline.views_workbench import hotline_tasks_for
+        from yiwang.portal.facade import register_nav, register_task_provider
+
+        register_nav(
+            _("12345 intake"),
+            "hotline:intake",
+            perms.INTAKE,
+            order=20,
+            description=_("Take a call: knowledge base, dispatch suggestions, duplicates."),
+        )
+        register_nav(
+            _("12345 supervision"),
+            "hotline:board",
+            perms.SUPERVISE,
+            order=21,
+            description=_("Overdue and warned orders and every queue waiting for the centre."),
+        )
+        register_nav(
+            _("12345 inbox"),
+            "hotline:inbox",
+            perms.VIEW,
+            order=22,
+            description=_("Orders of your unit to sign for, handle and close, by deadline."),
+        )
+        register_nav(
+            _("12345 statistics"),
+            "hotline:stats",
+            perms.STATS,
+            order=23,
+            description=_("Indicators, trends and the unit ranking; Excel export."),
+        )
+        register_task_provider(hotline_tasks_for)

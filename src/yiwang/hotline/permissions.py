@@ -16,6 +16,8 @@ CALLBACK = "hotline.callback"
 SUPERVISE = "hotline.supervise"
 HANDLE = "hotline.handle"
 MANAGE_CATALOGUE = "hotline.manage_catalogue"
+STATS = "hotline.stats"
+MANAGE_KNOWLEDGE = "hotline.manage_knowledge"
 
 ROLE_PERMISSIONS = {
     Role.HOTLINE_OPERATOR: {
@@ -27,8 +29,10 @@ ROLE_PERMISSIONS = {
         CALLBACK,
         SUPERVISE,
         MANAGE_CATALOGUE,
+        MANAGE_KNOWLEDGE,
+        STATS,
     },
     Role.CASE_HANDLER: {VIEW, HANDLE},
-    Role.LEADER: {VIEW},
+    Role.LEADER: {VIEW, STATS},
     Role.PLATFORM_ADMIN: {MANAGE_CATALOGUE},
 }

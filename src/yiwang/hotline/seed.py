@@ -1,10 +1,11 @@
-"""Demo data of the hotline: the dispatch catalogue of 珠海市 and a modest set of work orders
-in every state (``--scale small``; the half-year ``--scale city`` simulation is not built yet,
-so both scales get the same modest set).
+"""Demo data of the hotline: the dispatch catalogue of 珠海市 and work orders.
 
-Orders are replayed through the real services with a simulated clock, so timelines, deadlines
-and audit records are what production would produce. Idempotent: rules are looked up by name,
-orders by their idempotency key ``seed-<n>``.
+``--scale small``: a modest set of orders in every state, replayed through the real services
+with a simulated clock, so timelines, deadlines and audit records are what production would
+produce. ``--scale city``: half a year of operations from the behavioural simulation
+(:mod:`yiwang.hotline.simulation`), rolled up into the statistics, with a summary printed.
+Idempotent: rules are looked up by name, orders by their idempotency keys (``seed-<n>``,
+``sim-<seed>-<n>``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from yiwang.core.choices import Role
 from yiwang.core.data import zhuhai
 from yiwang.core.errors import DomainError
 from yiwang.core.seed import SeedContext, make_address, make_mobile, seed_step
+from yiwang.hotline import seed_knowledge  # noqa: F401 — registers the knowledge-base step
 from yiwang.hotline import support as common
 from yiwang.hotline.choices import Status
 from yiwang.hotline.models import DispatchRule, WorkOrder
@@ -29,7 +31,14 @@ from yiwang.hotline.services import workflow as wf
 from yiwang.hotline.services.dispatch import work_order_dispatch
 from yiwang.hotline.services.intake import work_order_create
 
-ORDERS = {"small": 150, "city": 150}
+ORDERS = {"small": 150}
+# --scale city: the half-year simulation (volumes: docs/modules/hotline-simulation.md).
+CITY_SIMULATION = {
+    "days": 182,
+    "enterprise_orders": 35_000,
+    "general_orders": 100_000,
+    "seed": 2026,
+}
 
 # (rule name, municipal department, keywords, category or "")
 CITY_RULES = [
@@ -259,6 +268,9 @@ def seed_orders(ctx: SeedContext) -> None:
     operator = get_user_model().objects.filter(username="operator").first()
     if operator is None:
         return
+    if ctx.scale == "city":
+        _seed_city(ctx)
+        return
     total = ORDERS.get(ctx.scale, 150)
     done = set(
         WorkOrder.objects.filter(idempotency_key__startswith="seed-").values_list(
@@ -399,3 +411,71 @@ def _replay(rng, clock, operator, kwargs, target, fallback_unit) -> None:
             solved=rating != "dissatisfied",
             reopen=False,
         )
+
+
+def _seed_city(ctx: SeedContext) -> None:
+    """Half a year up to today (exclusive), then the roll-up and the enterprise-lane summary."""
+    import time
+
+    from yiwang.hotline.simulation import simulate
+
+    started = time.perf_counter()
+    city = core.organisation_by_code("zh")
+    params = CITY_SIMULATION
+    end = timezone.localdate()
+    start = end - dt.timedelta(days=params["days"])
+    result = simulate(
+        city=city,
+        start=start,
+        end=end,
+        enterprise_orders=params["enterprise_orders"],
+        general_orders=params["general_orders"],
+        seed=params["seed"],
+        progress=ctx.progress,
+    )
+    if not result.created:
+        return
+    ctx.count("hotline work orders (simulated)", result.orders)
+    ctx.count("hotline order events (simulated)", result.events)
+    simulated = time.perf_counter() - started
+    _rollup_and_report(ctx, city.id, start, end - dt.timedelta(days=1))
+    ctx.progress.console.print(
+        f"hotline simulation {simulated:.0f} s, with roll-up "
+        f"{time.perf_counter() - started:.0f} s: {result.orders:,} orders "
+        f"({result.by_lane}), {result.events:,} events, {result.open_orders:,} still open"
+    )
+
+
+def _rollup_and_report(ctx: SeedContext, city_id: int, first: dt.date, last: dt.date) -> None:
+    from rich.table import Table
+
+    from yiwang.hotline import stats
+    from yiwang.hotline.services.stats import stats_rollup
+
+    days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+    ctx.count("hotline daily statistics rows", stats_rollup(actor=None, city_id=city_id, days=days))
+    table = Table(title=f"12345 {first} – {last}")
+    table.add_column("indicator")
+    for lane in ("enterprise", "general"):
+        table.add_column(lane, justify="right")
+    rows = {
+        lane: stats.summary(city_id=city_id, start=first, end=last, lane=lane)
+        for lane in ("enterprise", "general")
+    }
+    for key, fmt in (
+        ("received", "{:,}"),
+        ("closed", "{:,}"),
+        ("avg_handle_days", "{:.2f}"),
+        ("avg_handle_work_days", "{:.2f}"),
+        ("sign_on_time_rate", "{:.2%}"),
+        ("close_on_time_rate", "{:.2%}"),
+        ("callback_rate", "{:.2%}"),
+        ("satisfaction_rate", "{:.2%}"),
+        ("resolution_rate", "{:.2%}"),
+        ("return_rate", "{:.2%}"),
+        ("repeat_rate", "{:.2%}"),
+        ("direct_answer_rate", "{:.2%}"),
+    ):
+        values = [rows[lane].get(key) for lane in ("enterprise", "general")]
+        table.add_row(key, *("-" if v is None else fmt.format(v) for v in values))
+    ctx.progress.console.print(table)

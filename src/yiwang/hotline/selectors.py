@@ -2,13 +2,14 @@
 
 * centre operators (``hotline.view_city``) see every order of their city (the root of their
   organisation path), whatever unit leads it, including orders still awaiting dispatch;
-* other staff (handlers, leaders) see orders whose lead unit is in their subtree;
+* other staff (handlers, leaders) see orders whose lead unit is in their subtree, and orders
+  on which a unit of their subtree is a co-unit (协办: read only, acting is 403);
 * citizens and enterprise users see the orders they own.
 """
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from yiwang.core.choices import AccountKind
 from yiwang.core.errors import NotFound
@@ -36,7 +37,30 @@ def _scoped(qs: QuerySet, actor) -> QuerySet:
     if has_perm(actor, perms.VIEW_CITY):
         root = city_root_id(actor)
         return restrict(qs, actor, perms.VIEW_CITY, org_path=None).filter(city_id=root)
-    return restrict(qs, actor, perms.VIEW, org_path="lead_unit__path")
+    return _unit_scoped(qs, actor)
+
+
+def _unit_scoped(qs: QuerySet, actor) -> QuerySet:
+    """Units: orders their subtree leads (主办) or assists on as a co-unit (协办). Co-units read
+    the order (list and detail) but do not act as the lead (see :func:`acts_for_lead_unit`)."""
+    org = actor.organisation
+    if not has_perm(actor, perms.VIEW) or org is None:
+        return qs.none()
+    assisted = WorkOrder.co_units.through.objects.filter(
+        organisation__path__startswith=org.path
+    ).values("workorder_id")
+    return qs.filter(Q(lead_unit__path__startswith=org.path) | Q(pk__in=assisted))
+
+
+def acts_for_lead_unit(actor, order: WorkOrder) -> bool:
+    """Whether ``actor`` may act as the order's lead unit (sign, reply, return …): the centre,
+    a superuser, or staff whose subtree contains the lead unit — not a co-unit's staff."""
+    if actor is None or getattr(actor, "is_superuser", False) or has_perm(actor, perms.VIEW_CITY):
+        return True
+    org = getattr(actor, "organisation", None)
+    if org is None or order.lead_unit_id is None:
+        return False
+    return order.lead_unit.path.startswith(org.path)
 
 
 def work_order_list(*, actor, filters: dict | None = None) -> QuerySet:

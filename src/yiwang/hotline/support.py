@@ -18,6 +18,7 @@ from yiwang.core.audit import snapshot
 from yiwang.core.choices import Role
 from yiwang.core.errors import Conflict, Forbidden
 from yiwang.core.permissions import has_perm
+from yiwang.hotline import permissions as perms
 from yiwang.hotline import selectors
 from yiwang.hotline.choices import Status
 from yiwang.hotline.models import WorkOrder, WorkOrderEvent
@@ -72,6 +73,12 @@ def load_for_action(
     order = selectors.work_order_get(actor=actor, pk=order_id)
     if actor is not None and not has_perm(actor, perm):
         raise Forbidden("hotline.permission_denied", _("You may not do this on a work order."))
+    if perm == perms.HANDLE and not selectors.acts_for_lead_unit(actor, order):
+        # 协办: a co-unit sees the order but the lead unit (主办) handles it.
+        raise Forbidden(
+            "hotline.permission_denied",
+            _("Only the lead unit acts on this work order; your unit assists on it."),
+        )
     if order.version != version:
         raise concurrent_change()
     if order.status not in allowed:
@@ -93,17 +100,25 @@ def apply_change(
     Returns the snapshot of the changed fields before the change, for the audit record. A lost
     race (0 rows) raises ``hotline.concurrent_change``.
     """
+    from yiwang.hotline.services.sla import order_check_at
+
     before = snapshot(order, [*changes, "version"])
     seen = order.version
     stamp = now()
-    rows = WorkOrder.objects.filter(pk=order.pk, version=seen).update(
-        **changes, version=F("version") + 1, updated_at=stamp
-    )
-    if rows != 1:
-        raise concurrent_change()
     from_status = order.status
+    previous = {key: getattr(order, key) for key in changes}
     for key, value in changes.items():
         setattr(order, key, value)
+    # The SLA sweep reads only orders whose next warning instant has come: keep it current.
+    check_at = order_check_at(order)
+    rows = WorkOrder.objects.filter(pk=order.pk, version=seen).update(
+        **changes, sla_check_at=check_at, version=F("version") + 1, updated_at=stamp
+    )
+    if rows != 1:
+        for key, value in previous.items():
+            setattr(order, key, value)
+        raise concurrent_change()
+    order.sla_check_at = check_at
     order.version = seen + 1
     WorkOrderEvent.objects.create(
         order=order,
@@ -176,15 +191,29 @@ def fmt(value: dt.datetime | None) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
 
 
-def send(*, template: str, order: WorkOrder, recipients: list, dedupe_key: str, **context) -> None:
-    """Send now (call from ``transaction.on_commit``); an empty recipient list sends nothing."""
+def send(
+    *,
+    template: str,
+    order: WorkOrder,
+    recipients: list,
+    dedupe_key: str,
+    ensure: bool = True,
+    webhook: bool = True,
+    **context,
+) -> None:
+    """Store the notification (inbox at once; webhook endpoints of the lead unit's chain that
+    subscribe to ``template`` get a pending message a worker delivers). An empty recipient list
+    sends nothing. ``ensure=False`` when the caller already called :func:`ensure_templates`."""
     if not recipients:
         return
-    ensure_templates()
+    if ensure:
+        ensure_templates()
+    unit = order.lead_unit if order.lead_unit_id and webhook else None
     notify.send(
         template_code=template,
         recipients=recipients,
-        channels=[notify.Channel.INBOX],
+        channels=[notify.Channel.INBOX, notify.Channel.WEBHOOK] if unit else [notify.Channel.INBOX],
+        organisation=unit,
         context={
             "number": order.number,
             "category": order.get_category_display(),
@@ -211,10 +240,30 @@ def notify_dispatched(order_id: int, version: int) -> None:
         unit=order.lead_unit.name,
         sign_deadline=fmt(order.sign_deadline),
     )
+    # An SMS as well to the lead unit's handlers that have a mobile (the text carries the
+    # number, category and deadlines only — no requester data, confidential or not).
+    texted = [u for u in unit_handlers(order.lead_unit_id) if u.mobile]
+    if texted:
+        notify.send(
+            template_code="hotline.order_dispatched",
+            recipients=texted,
+            channels=[notify.Channel.SMS],
+            context={
+                "number": order.number,
+                "category": order.get_category_display(),
+                "reply_deadline": fmt(order.reply_deadline),
+                "unit": order.lead_unit.name,
+                "sign_deadline": fmt(order.sign_deadline),
+            },
+            dedupe_key=f"hotline:{order.pk}:dispatch:{version}",
+            link=f"/workbench/hotline/orders/{order.pk}/",
+        )
 
 
 def on_commit(fn) -> None:
-    transaction.on_commit(fn)
+    # robust: the request was already committed and is answered as accepted; a failing
+    # follow-up is logged, never turned into a 500 that would make the client file it again.
+    transaction.on_commit(fn, robust=True)
 
 
 OPEN_FOR_UNIT = frozenset({Status.DISPATCHED, Status.SIGNED, Status.IN_PROGRESS, Status.PAUSED})

@@ -1347,13 +1347,18 @@ def generate_request(
     unit_topic: str | None = None,
     category: str | None = None,
     district: str | None = None,
+    lane: str | None = None,
 ) -> GeneratedRequest:
     """Draw one request text.
 
     ``unit_topic`` is a topic name (a key of :data:`TOPICS`) or a unit name (a key of
     :data:`UNITS`, one of its topics is drawn); ``category`` a code of :data:`CATEGORIES`;
-    ``district`` a key of :data:`DISTRICTS`. Any left ``None`` is drawn from ``rng``.
+    ``district`` a key of :data:`DISTRICTS`. Any left ``None`` is drawn from ``rng``. ``lane``
+    ("citizen" or "enterprise") says who is calling, when it is not the topic's usual caller
+    (an enterprise asking about invoices introduces itself as a company).
     """
+    if lane not in (None, "citizen", "enterprise"):
+        raise ValueError(f"unknown lane {lane!r}")
     if unit_topic is None:
         spec = rng.choice(_TOPIC_LIST)
     elif unit_topic in TOPICS:
@@ -1379,7 +1384,8 @@ def generate_request(
             break
     sentences: list[str] = []
     opening = rng.choice(_OPENINGS)
-    identity_pool = _ENTERPRISE_IDENTITY if spec.lane == "enterprise" else _CITIZEN_IDENTITY
+    lane = lane or spec.lane
+    identity_pool = _ENTERPRISE_IDENTITY if lane == "enterprise" else _CITIZEN_IDENTITY
     identity = _fill(rng.choice(identity_pool), slots)
     body = _body(spec, category, rng, slots)
     head = opening + identity
@@ -1428,7 +1434,7 @@ def generate_request(
         topic=spec.name,
         unit=unit,
         district=district,
-        lane=spec.lane,
+        lane=lane,
     )
 
 

@@ -8,6 +8,7 @@ centre receives the request, so a re-dispatch (return accepted, reassignment) ne
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -18,9 +19,11 @@ from yiwang.core.errors import InvalidInput, NotFound
 from yiwang.hotline import permissions as perms
 from yiwang.hotline import selectors
 from yiwang.hotline import support as common
-from yiwang.hotline.choices import Action, Category, Status
+from yiwang.hotline.choices import Action, Category, Lane, Status
 from yiwang.hotline.models import DispatchRule, WorkOrder
 from yiwang.worktime import facade as worktime
+
+logger = logging.getLogger(__name__)
 
 
 def rule_matches(rule: DispatchRule, order: WorkOrder) -> bool:
@@ -91,35 +94,106 @@ def _after_dispatch(order: WorkOrder, co_unit_ids: list[int]) -> None:
     common.on_commit(lambda: common.notify_dispatched(order_id, version))
 
 
+def _assign(
+    *,
+    order: WorkOrder,
+    actor,
+    action: str,
+    lead_unit_id: int,
+    co_unit_ids: list[int],
+    at: dt.datetime,
+    rule_id: int | None = None,
+    note: str = "",
+    extra: dict | None = None,
+    unit_id: int | None = None,
+) -> WorkOrder:
+    """The one way an order gets a (new) lead unit: deadlines, conditional update + timeline
+    event, co-units, notification after commit, audit record. Call inside the transaction."""
+    changes = assignment_changes(order, lead_unit_id=lead_unit_id, at=at, rule_id=rule_id)
+    changes.update(extra or {})
+    before = common.apply_change(
+        order=order, actor=actor, action=action, changes=changes, note=note, unit_id=unit_id
+    )
+    _after_dispatch(order, co_unit_ids)
+    audit_record(
+        actor=actor,
+        action=f"hotline.order.{action}",
+        obj=order,
+        before=before,
+        after=common.after_of(order, before),
+    )
+    return order
+
+
+def _smart_unit(order: WorkOrder) -> tuple[int, float] | None:
+    """智能派单 of an enterprise-lane order: the classifier's unit when it is confident."""
+    from yiwang.hotline import suggestions
+
+    try:
+        # A savepoint: a failing query must not break the intake transaction on PostgreSQL.
+        with transaction.atomic():
+            ranked = suggestions.dispatch_suggestions(
+                city_id=order.city_id,
+                text=f"{order.title}\n{order.content}",
+                category=order.category,
+                district_id=order.district_id,
+                k=1,
+            )
+    except Exception:  # the model must never break intake
+        logger.exception("smart dispatch failed for order %s", order.pk)
+        return None
+    if not ranked or ranked[0].source != "model" or not ranked[0].confident:
+        return None
+    return ranked[0].unit_id, ranked[0].confidence
+
+
 def work_order_auto_dispatch(*, actor, order_id: int, at: dt.datetime | None = None) -> bool:
-    """即接即转: route a received order by the catalogue; False when no rule matches (the
-    order then waits for an operator's manual dispatch)."""
+    """即接即转: route a received order by the catalogue; False when nothing routes it (the
+    order then waits for an operator's manual dispatch).
+
+    Without a matching rule, an **enterprise-lane** order goes to the unit the city's classifier
+    suggests when the suggestion is confident (智能派单, noted with its confidence); general-lane
+    orders are never dispatched by the model — the operator confirms its suggestion.
+    """
     with transaction.atomic():
         order = WorkOrder.objects.select_for_update().get(pk=order_id)
         if order.status != Status.RECEIVED:
             return False
         rule = find_rule(order)
-        if rule is None:
+        if rule is not None:
+            _assign(
+                order=order,
+                actor=actor,
+                action=Action.DISPATCH,
+                lead_unit_id=rule.lead_unit_id,
+                co_unit_ids=[u.pk for u in rule.co_units.all()],
+                at=at or common.now(),
+                rule_id=rule.pk,
+                note=_("Dispatched by rule %(rule)s") % {"rule": rule},
+            )
+            return True
+        if order.lane != Lane.ENTERPRISE:
             return False
-        changes = assignment_changes(
-            order, lead_unit_id=rule.lead_unit_id, at=at or common.now(), rule_id=rule.pk
-        )
-        before = common.apply_change(
+        smart = _smart_unit(order)
+        if smart is None:
+            return False
+        unit_id, confidence = smart
+        _assign(
             order=order,
             actor=actor,
             action=Action.DISPATCH,
-            changes=changes,
-            note=_("Dispatched by rule %(rule)s") % {"rule": rule},
-        )
-        _after_dispatch(order, [u.pk for u in rule.co_units.all()])
-        audit_record(
-            actor=actor,
-            action="hotline.order.dispatch",
-            obj=order,
-            before=before,
-            after=common.after_of(order, before),
+            lead_unit_id=unit_id,
+            co_unit_ids=[],
+            at=at or common.now(),
+            note=_("Smart dispatch, confidence %(confidence).2f") % {"confidence": confidence},
         )
     return True
+
+
+def _check_units(order: WorkOrder, lead_unit_id: int, co_unit_ids: list[int] | None) -> None:
+    _check_unit(order, lead_unit_id)
+    for co in co_unit_ids or []:
+        _check_unit(order, co, "co_unit_ids")
 
 
 def work_order_dispatch(
@@ -141,24 +215,16 @@ def work_order_dispatch(
             allowed=frozenset({Status.RECEIVED}),
             action=Action.DISPATCH,
         )
-        _check_unit(order, lead_unit_id)
-        for co in co_unit_ids or []:
-            _check_unit(order, co, "co_unit_ids")
-        changes = assignment_changes(
-            order, lead_unit_id=lead_unit_id, at=common.now(), rule_id=None
-        )
-        before = common.apply_change(
-            order=order, actor=actor, action=Action.DISPATCH, changes=changes, note=note
-        )
-        _after_dispatch(order, list(co_unit_ids or []))
-        audit_record(
+        _check_units(order, lead_unit_id, co_unit_ids)
+        return _assign(
+            order=order,
             actor=actor,
-            action="hotline.order.dispatch",
-            obj=order,
-            before=before,
-            after=common.after_of(order, before),
+            action=Action.DISPATCH,
+            lead_unit_id=lead_unit_id,
+            co_unit_ids=list(co_unit_ids or []),
+            at=common.now(),
+            note=note,
         )
-    return order
 
 
 def work_order_reassign(
@@ -182,33 +248,30 @@ def work_order_reassign(
             ),
             action=Action.REASSIGN,
         )
-        _check_unit(order, lead_unit_id)
-        for co in co_unit_ids or []:
-            _check_unit(order, co, "co_unit_ids")
-        changes = assignment_changes(
-            order, lead_unit_id=lead_unit_id, at=common.now(), rule_id=None
-        )
-        changes["started_at"] = None
-        before = common.apply_change(
+        _check_units(order, lead_unit_id, co_unit_ids)
+        return _assign(
             order=order,
             actor=actor,
             action=Action.REASSIGN,
-            changes=changes,
+            lead_unit_id=lead_unit_id,
+            co_unit_ids=list(co_unit_ids or []),
+            at=common.now(),
             note=note,
+            extra={"started_at": None},
             unit_id=lead_unit_id,
         )
-        _after_dispatch(order, list(co_unit_ids or []))
-        audit_record(
-            actor=actor,
-            action="hotline.order.reassign",
-            obj=order,
-            before=before,
-            after=common.after_of(order, before),
-        )
-    return order
 
 
 # --- the catalogue ----------------------------------------------------------------------------
+
+
+def _rules_changed(city_id: int) -> None:
+    """Drop cached catalogues (suggestions) now and again after commit, so no process keeps a
+    catalogue read before the change was committed."""
+    from yiwang.hotline.suggestions import forget_rules
+
+    forget_rules(city_id)
+    common.on_commit(lambda: forget_rules(city_id))
 
 
 def _rule_fields(*, name, category, keywords, district_id, lead_unit_id, priority, city_id) -> dict:
@@ -262,6 +325,7 @@ def dispatch_rule_create(
     with transaction.atomic():
         rule = DispatchRule.objects.create(**fields)
         rule.co_units.set(co_unit_ids or [])
+        _rules_changed(city_id)
         audit_record(
             actor=actor,
             action="hotline.dispatch_rule.create",
@@ -292,6 +356,9 @@ def dispatch_rule_revise(*, actor, rule_id: int, **changes) -> DispatchRule:
         DispatchRule.objects.filter(pk=old.pk).update(active=False)
         rule = DispatchRule.objects.create(**fields, version=old.version + 1, supersedes=old)
         rule.co_units.set(co_units if co_units is not None else old.co_units.all())
+        _rules_changed(old.city_id)
+        if rule.city_id != old.city_id:
+            _rules_changed(rule.city_id)
         audit_record(
             actor=actor,
             action="hotline.dispatch_rule.revise",
@@ -304,9 +371,15 @@ def dispatch_rule_revise(*, actor, rule_id: int, **changes) -> DispatchRule:
 
 def dispatch_rule_deactivate(*, actor, rule_id: int) -> None:
     with transaction.atomic():
+        city_id = (
+            DispatchRule.objects.filter(pk=rule_id, active=True)
+            .values_list("city_id", flat=True)
+            .first()
+        )
         rows = DispatchRule.objects.filter(pk=rule_id, active=True).update(active=False)
         if not rows:
             raise NotFound("dispatch rule")
+        _rules_changed(city_id)
         audit_record(
             actor=actor,
             action="hotline.dispatch_rule.deactivate",

@@ -32,6 +32,7 @@ from yiwang.hotline.choices import (
     Status,
 )
 from yiwang.hotline.models import CONTENT_MAX_LENGTH, DailyCounter, WorkOrder, WorkOrderEvent
+from yiwang.hotline.suggestions import is_repeat
 
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _LANDLINE = re.compile(r"^0\d{2,3}\d{7,8}$")
@@ -69,10 +70,15 @@ def _default_city_id(actor) -> int:
 
 
 def resolve_location(
-    *, city_id: int, organisation_id: int | None, address: str
+    *,
+    city_id: int,
+    organisation_id: int | None,
+    address: str,
+    lat: Decimal | float | None = None,
+    lng: Decimal | float | None = None,
 ) -> tuple[int | None, int | None]:
     """(district id, street id) from a chosen organisation, else from district names in the
-    address text. Coordinates are not resolved (no boundaries shipped yet)."""
+    address text, else from the coordinates (``hotline.geo``: simplified boundaries)."""
     district_id = street_id = None
     if organisation_id is not None:
         chain = core.organisation_ancestors(organisation_id)
@@ -109,7 +115,34 @@ def resolve_location(
                         district_id = district_id or org.parent_id
                 elif district_id is None:
                     district_id = org.pk
+    if district_id is None and street_id is None and lat is not None and lng is not None:
+        district_id, street_id = _locate_by_coordinates(city_id=city_id, lat=lat, lng=lng)
     return district_id, street_id
+
+
+def _locate_by_coordinates(*, city_id: int, lat, lng) -> tuple[int | None, int | None]:
+    """Organisations of the city named like the boundaries containing the point."""
+    from yiwang.hotline import geo
+
+    place = geo.locate(lat, lng)
+    if place.district is None:
+        return None, None
+    orgs = _org_model().objects.filter(path__startswith=f"/{city_id}/")
+    district = (
+        orgs.filter(kind__in=[OrgKind.DISTRICT, OrgKind.FUNCTIONAL_AREA], name=place.district)
+        .only("pk", "path")
+        .first()
+    )
+    if district is None:
+        return None, None
+    street_id = None
+    if place.street is not None:
+        street_id = (
+            orgs.filter(kind=OrgKind.STREET, name=place.street, path__startswith=district.path)
+            .values_list("pk", flat=True)
+            .first()
+        )
+    return district.pk, street_id
 
 
 def next_number(*, city_id: int, at: dt.datetime) -> str:
@@ -284,14 +317,17 @@ def work_order_create(
     )
     received = received_at or common.now()
     city_id = _default_city_id(actor)
-    district_id, street_id = resolve_location(
-        city_id=city_id, organisation_id=organisation_id, address=address
-    )
     status = Status.RECEIVED
     if exclusion_reason:
         status = Status.REFUSED
     elif emergency:
         status = Status.TRANSFERRED
+    district_id, street_id = resolve_location(
+        city_id=city_id, organisation_id=organisation_id, address=address, lat=lat, lng=lng
+    )
+    repeat = status == Status.RECEIVED and is_repeat(
+        city_id=city_id, phone=data["contact_phone"], category=category, at=received
+    )
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -324,6 +360,7 @@ def work_order_create(
                     transferred_at=received if status == Status.TRANSFERRED else None,
                     exclusion_reason=exclusion_reason,
                     idempotency_key=key,
+                    repeat=repeat,
                     received_at=received,
                 )
                 action = {

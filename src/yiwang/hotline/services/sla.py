@@ -6,14 +6,21 @@ ratio (75 %) yellow, ≥ red ratio (90 %) red, at or past the deadline overdue. 
 each level it notified per order, clock and deadline (``SlaAlert``, unique), so rerunning
 sends nothing new; after downtime it notifies the current level at once (skipped lower levels
 are recorded as not notified).
+
+``WorkOrder.sla_check_at`` holds the next instant a running clock of the order reaches a new
+level (:func:`next_check_at`, kept by ``support.apply_change``); the sweep reads only the orders
+whose instant has come, stores alerts and their notifications in one transaction per batch
+(orders reaching the same level together get one digest per recipient) and their next instant.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+import logging
+from collections import defaultdict
+from decimal import ROUND_CEILING, Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
@@ -30,6 +37,8 @@ REPLY_CLOCK_STATUSES = (
     Status.IN_PROGRESS,
     Status.RETURN_REQUESTED,
 )
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_YELLOW = Decimal("0.75")
 DEFAULT_RED = Decimal("0.90")
@@ -90,94 +99,280 @@ def order_sla_levels(order: WorkOrder, now: dt.datetime | None = None) -> dict[s
     return result
 
 
-def _notify_level(order_id: int, clock: str, level: str, deadline: dt.datetime) -> None:
-    order = WorkOrder.objects.filter(pk=order_id).first()
-    if order is None:
-        return
+def _clock_schedule(
+    start: dt.datetime,
+    deadline: dt.datetime,
+    paused_seconds: int,
+    yellow: Decimal,
+    red: Decimal,
+) -> list[tuple[str, dt.datetime]]:
+    """``[(level, instant)]``: the first instant at which the clock is at each warning level.
+
+    Level L is reached when office time elapsed since ``start`` (whole seconds, as
+    :func:`clock_level` counts it) reaches ``paused + ceil(ratio × allowed)``; that instant is
+    ``add_working_hours(start, those seconds)``, so ``now >= instant`` ⇔ ``clock_level(now) >= L``.
+    """
+    schedule: list[tuple[str, dt.datetime]] = []
+    allowed = worktime.working_minutes_between(start, deadline).seconds - paused_seconds
+    if allowed > 0:
+        for level, ratio in ((SlaLevel.YELLOW, yellow), (SlaLevel.RED, red)):
+            need = paused_seconds + int(
+                (Decimal(ratio) * allowed).to_integral_value(rounding=ROUND_CEILING)
+            )
+            at = worktime.add_working_hours(start, Decimal(need) / Decimal(3600)).deadline
+            schedule.append((level, min(at, deadline)))
+    schedule.append((SlaLevel.OVERDUE, deadline))
+    return schedule
+
+
+def _ratios(policy: SlaPolicy | None) -> tuple[Decimal, Decimal]:
+    if policy is None:
+        return DEFAULT_YELLOW, DEFAULT_RED
+    return policy.yellow_ratio, policy.red_ratio
+
+
+def _schedules(order: WorkOrder, policy: SlaPolicy | None):
+    yellow, red = _ratios(policy)
+    for clock, start, deadline, paused in order_clocks(order):
+        try:
+            yield clock, deadline, _clock_schedule(start, deadline, paused, yellow, red)
+        except InvalidInput:  # an instant outside the calendar's range: no warnings possible
+            yield clock, deadline, [(SlaLevel.OVERDUE, deadline)]
+
+
+def next_check_at(
+    order: WorkOrder, policy: SlaPolicy | None, *, now: dt.datetime | None = None
+) -> dt.datetime | None:
+    """The earliest instant after ``now`` at which a running clock of ``order`` reaches its next
+    level (yellow, red or the deadline), in office time with paused time considered; None when
+    no clock runs or every running clock is already overdue. Stored as ``sla_check_at``."""
+    now = now or common.now()
+    upcoming = [
+        at
+        for _clock, _deadline, schedule in _schedules(order, policy)
+        for _level, at in schedule
+        if at > now
+    ]
+    return min(upcoming, default=None)
+
+
+def order_check_at(order: WorkOrder) -> dt.datetime | None:
+    """:func:`next_check_at` with the order's own policy (read only when a clock runs)."""
+    if not order_clocks(order):
+        return None
+    return next_check_at(order, order.sla_policy if order.sla_policy_id else None)
+
+
+class _Recipients:
+    """Recipient lists cached for one sweep (a unit's handlers do not change between orders)."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[str, int | None], list] = {}
+
+    def get(self, kind: str, org_id: int | None) -> list:
+        key = (kind, org_id)
+        if key not in self._cache:
+            finder = {
+                "handlers": common.unit_handlers,
+                "leaders": common.unit_leaders,
+                "operators": common.centre_operators,
+            }[kind]
+            self._cache[key] = finder(org_id) if org_id is not None else []
+        return self._cache[key]
+
+
+def _recipients(order: WorkOrder, clock: str, level: str, people: _Recipients) -> list:
     if clock == Clock.CALLBACK:
-        recipients = common.centre_operators(order.city_id)
+        recipients = list(people.get("operators", order.city_id))
     else:
-        recipients = common.unit_handlers(order.lead_unit_id)
+        recipients = list(people.get("handlers", order.lead_unit_id))
     if level == SlaLevel.OVERDUE:
-        recipients += common.unit_leaders(order.lead_unit_id)
-        recipients += common.centre_operators(order.city_id)
-        template = "hotline.sla_overdue"
+        recipients += people.get("leaders", order.lead_unit_id)
+        recipients += people.get("operators", order.city_id)
+    return list({u.pk: u for u in recipients}.values())
+
+
+DIGEST_NUMBERS = 20
+
+
+def _notify(
+    entries: list[tuple[WorkOrder, str, str, dt.datetime, list[str]]],
+    recipients: list,
+    now: dt.datetime,
+) -> None:
+    """One message per recipient for ``entries`` (orders reaching the same level of the same
+    clock in one batch, with the same recipients): the order's own message for one order, a
+    digest listing the numbers for several — a unit never gets an alert storm of hundreds of
+    messages after downtime or at a busy hour."""
+    first, clock, level, _deadline, _created = entries[0]
+    template = "hotline.sla_overdue" if level == SlaLevel.OVERDUE else "hotline.sla_warning"
+    extra: dict = {}
+    if len(entries) == 1:
+        deadline = entries[0][3]
+        key = f"hotline:{first.pk}:{clock}:{level}:{deadline.isoformat()}"
     else:
-        template = "hotline.sla_warning"
-    unique = list({u.pk: u for u in recipients}.values())
+        deadline = min(e[3] for e in entries)
+        numbers = ", ".join(e[0].number for e in entries[:DIGEST_NUMBERS])
+        if len(entries) > DIGEST_NUMBERS:
+            numbers = _("%(numbers)s and %(more)d more") % {
+                "numbers": numbers,
+                "more": len(entries) - DIGEST_NUMBERS,
+            }
+        extra["number"] = numbers
+        key = f"hotline:digest:{clock}:{level}:{now.isoformat()}:{first.pk}:{len(entries)}"
     common.send(
         template=template,
-        order=order,
-        recipients=unique,
-        dedupe_key=f"hotline:{order_id}:{clock}:{level}:{deadline.isoformat()}",
+        order=first,
+        recipients=recipients,
+        dedupe_key=key,
+        ensure=False,
+        webhook=False,
         clock=Clock(clock).label,
         level=SlaLevel(level).label,
         deadline=common.fmt(deadline),
+        **extra,
     )
+
+
+SWEEP_FIELDS = (
+    "id",
+    "number",
+    "category",
+    "city_id",
+    "lead_unit_id",
+    "status",
+    "received_at",
+    "dispatched_at",
+    "closed_at",
+    "called_back_at",
+    "reopen_count",
+    "sign_deadline",
+    "reply_deadline",
+    "callback_deadline",
+    "paused_seconds",
+    "sla_check_at",
+    "sla_policy_id",
+    "sla_policy__yellow_ratio",
+    "sla_policy__red_ratio",
+    "lead_unit__path",
+)
+RETRY_AFTER = dt.timedelta(minutes=5)
+
+
+def _sweep_batch(
+    batch: list[WorkOrder], now: dt.datetime, counts: dict, people: _Recipients
+) -> None:
+    """Alerts, notifications and the next check time of one locked batch (one transaction:
+    an alert is recorded exactly when its notification is stored)."""
+    known: dict[tuple, set[str]] = defaultdict(set)
+    for order_id, clock, level, deadline in SlaAlert.objects.filter(
+        order_id__in=[o.pk for o in batch]
+    ).values_list("order_id", "clock", "level", "deadline"):
+        known[(order_id, clock, deadline)].add(level)
+    alerts: list[SlaAlert] = []
+    to_notify: list[tuple[WorkOrder, str, str, dt.datetime, list[str]]] = []
+    for order in batch:
+        counts["orders"] += 1
+        policy = order.sla_policy if order.sla_policy_id else None
+        upcoming = []
+        for clock, deadline, schedule in _schedules(order, policy):
+            reached = [lvl for lvl, at in schedule if at <= now]
+            upcoming += [at for _lvl, at in schedule if at > now]
+            if not reached:
+                continue
+            level = reached[-1]
+            seen = known[(order.pk, clock, deadline)]
+            if level in seen:
+                continue
+            created = [
+                lvl
+                for lvl in SLA_LEVEL_ORDER[1 : SLA_LEVEL_ORDER.index(level) + 1]
+                if lvl not in seen
+            ]
+            alerts += [
+                SlaAlert(
+                    order_id=order.pk,
+                    clock=clock,
+                    level=lvl,
+                    deadline=deadline,
+                    notified=(lvl == level),
+                )
+                for lvl in created
+            ]
+            seen.update(created)
+            to_notify.append((order, clock, level, deadline, created))
+        order.sla_check_at = min(upcoming, default=None)
+    # Rows are locked (or, on SQLite, the database is): no other sweep inserts these alerts.
+    SlaAlert.objects.bulk_create(alerts, batch_size=500, ignore_conflicts=True)
+    groups: dict[tuple, tuple[list, list]] = {}
+    for entry in to_notify:
+        order, clock, level, _deadline, _created = entry
+        recipients = _recipients(order, clock, level, people)
+        if not recipients:
+            counts["alerts"] += 1  # recorded; nobody to tell (as before)
+            continue
+        key = (clock, level, tuple(sorted(u.pk for u in recipients)))
+        groups.setdefault(key, ([], recipients))[0].append(entry)
+    for entries, recipients in groups.values():
+        try:
+            # No savepoint (it doubles the queries): a template that cannot be rendered
+            # raises before notify writes anything; a database error aborts the whole batch,
+            # which then stays due for the next sweep.
+            _notify(entries, recipients, now)
+        except InvalidInput:
+            # Nothing lost: forget the alerts just recorded and look again soon.
+            logger.exception("SLA notification of %d order(s) failed; retrying", len(entries))
+            for order, clock, _level, deadline, created in entries:
+                SlaAlert.objects.filter(
+                    order_id=order.pk, clock=clock, deadline=deadline, level__in=created
+                ).delete()
+                order.sla_check_at = now + RETRY_AFTER
+            continue
+        counts["alerts"] += len(entries)
+    _store_check_at(batch)
+
+
+def _store_check_at(orders: list[WorkOrder]) -> None:
+    """Write each order's new ``sla_check_at`` in one statement."""
+    if connection.vendor != "postgresql":
+        WorkOrder.objects.bulk_update(orders, ["sla_check_at"], batch_size=500)
+        return
+    # bulk_update's CASE WHEN over thousands of ids costs more to build than to run; an
+    # UPDATE … FROM unnest(ids, instants) is one cheap statement.
+    table = WorkOrder._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS o SET sla_check_at = v.at "  # noqa: S608 — our table name
+            "FROM unnest(%s::bigint[], %s::timestamptz[]) AS v(id, at) WHERE o.id = v.id",
+            [[o.pk for o in orders], [o.sla_check_at for o in orders]],
+        )
 
 
 def sla_sweep(*, actor=None, now: dt.datetime | None = None, batch_size: int = 2000) -> dict:
-    """Compute every open order's clocks; urge at yellow/red, escalate overdue. Idempotent."""
+    """Urge at yellow/red and escalate overdue for the orders whose ``sla_check_at`` has come.
+
+    Only due orders are read (index on ``sla_check_at``), in batches (2000) locked with
+    ``FOR UPDATE SKIP LOCKED`` so concurrent sweeps share the work; each processed order gets
+    its next check time. Idempotent: a level already recorded in ``SlaAlert`` is not sent
+    again; after downtime only the current level is notified.
+    """
     now = now or common.now()
     counts = {"orders": 0, "alerts": 0}
-    qs = (
-        WorkOrder.objects.filter(Q(status__in=REPLY_CLOCK_STATUSES) | Q(status=Status.CLOSED))
-        .select_related("sla_policy")
-        .only(
-            "id",
-            "status",
-            "received_at",
-            "dispatched_at",
-            "closed_at",
-            "called_back_at",
-            "reopen_count",
-            "sign_deadline",
-            "reply_deadline",
-            "callback_deadline",
-            "paused_seconds",
-            "sla_policy__yellow_ratio",
-            "sla_policy__red_ratio",
-        )
-        .order_by("id")
-    )
-    known = {}
-    for order in qs.iterator(chunk_size=batch_size):
-        counts["orders"] += 1
-        for clock, level in order_sla_levels(order, now).items():
-            if level == SlaLevel.NORMAL:
-                continue
-            deadline = dict((c, d) for c, _s, d, _p in order_clocks(order))[clock]
-            key = (order.pk, clock, deadline)
-            if key not in known:
-                known[key] = set(
-                    SlaAlert.objects.filter(
-                        order_id=order.pk, clock=clock, deadline=deadline
-                    ).values_list("level", flat=True)
-                )
-            if level in known[key]:
-                continue
-            upto = SLA_LEVEL_ORDER[1 : SLA_LEVEL_ORDER.index(level) + 1]
-            created_current = False
-            for lvl in upto:
-                if lvl in known[key]:
-                    continue
-                try:
-                    with transaction.atomic():
-                        SlaAlert.objects.create(
-                            order_id=order.pk,
-                            clock=clock,
-                            level=lvl,
-                            deadline=deadline,
-                            notified=(lvl == level),
-                        )
-                except IntegrityError:
-                    continue  # another sweep recorded it first
-                known[key].add(lvl)
-                created_current = created_current or lvl == level
-            if created_current:
-                counts["alerts"] += 1
-                args = (order.pk, clock, level, deadline)
-                transaction.on_commit(lambda args=args: _notify_level(*args))
+    common.ensure_templates()
+    people = _Recipients()
+    while True:
+        with transaction.atomic():
+            batch = list(
+                WorkOrder.objects.filter(sla_check_at__lte=now)
+                .select_related("sla_policy", "lead_unit")
+                .only(*SWEEP_FIELDS)
+                .select_for_update(skip_locked=True, of=("self",))
+                .order_by("sla_check_at", "id")[:batch_size]
+            )
+            if batch:
+                _sweep_batch(batch, now, counts, people)
+        if len(batch) < batch_size:
+            break
     if counts["alerts"]:
         audit_record(
             actor=actor,
@@ -186,6 +381,39 @@ def sla_sweep(*, actor=None, now: dt.datetime | None = None, batch_size: int = 2
             changes={"now": now.isoformat(), **counts},
         )
     return counts
+
+
+def sla_check_refresh(*, actor=None, batch_size: int = 2000) -> int:
+    """Recompute ``sla_check_at`` of every order with a running clock (after a calendar edit,
+    or for rows written before the field existed); returns the number of orders changed."""
+    changed = 0
+    qs = (
+        WorkOrder.objects.filter(Q(status__in=REPLY_CLOCK_STATUSES) | Q(status=Status.CLOSED))
+        .select_related("sla_policy")
+        .only(*[f for f in SWEEP_FIELDS if not f.startswith("lead_unit__")])
+        .order_by("id")
+    )
+    pending: list[WorkOrder] = []
+    for order in qs.iterator(chunk_size=batch_size):
+        value = next_check_at(order, order.sla_policy if order.sla_policy_id else None)
+        if value != order.sla_check_at:
+            order.sla_check_at = value
+            pending.append(order)
+        if len(pending) >= batch_size:
+            WorkOrder.objects.bulk_update(pending, ["sla_check_at"])
+            changed += len(pending)
+            pending = []
+    if pending:
+        WorkOrder.objects.bulk_update(pending, ["sla_check_at"])
+        changed += len(pending)
+    if changed:
+        audit_record(
+            actor=actor,
+            action="hotline.sla.check_refresh",
+            object_type="hotline.workorder",
+            changes={"changed": changed},
+        )
+    return changed
 
 
 def sla_policy_revise(

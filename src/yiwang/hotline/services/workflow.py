@@ -11,14 +11,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from yiwang.core.audit import audit_record
 from yiwang.core.errors import Conflict, InvalidInput
 from yiwang.hotline import permissions as perms
 from yiwang.hotline import support as common
-from yiwang.hotline.choices import UNSATISFIED_RATINGS, Action, Rating, Status
-from yiwang.hotline.models import CONTENT_MAX_LENGTH, WorkOrder, WorkOrderEvent
+from yiwang.hotline.choices import UNSATISFIED_RATINGS, Action, Channel, Rating, Status
+from yiwang.hotline.models import (
+    CONTENT_MAX_LENGTH,
+    KnowledgeArticle,
+    WorkOrder,
+    WorkOrderEvent,
+)
 from yiwang.worktime import facade as worktime
 
 S = Status
@@ -71,7 +77,17 @@ TRANSITIONS: dict[str, Transition] = {
         S.MERGED,
         perms.DISPATCH,
     ),
+    # 跨市联动 (services/transfer.py): the centre sends a received order to another city.
+    Action.TRANSFER_CITY: _t({S.RECEIVED}, S.TRANSFERRED_CITY, perms.DISPATCH),
 }
+
+
+def _queue_transfer_outcome(actor, order: WorkOrder) -> None:
+    """An order received from another city went back with its outcome once closed."""
+    if order.channel == Channel.CROSS_CITY:
+        from yiwang.hotline.services.transfer import transfer_outcome_queue
+
+        transfer_outcome_queue(actor=actor, order=order)
 
 
 def _load(actor, order_id: int, version: int, action: str) -> WorkOrder:
@@ -171,19 +187,50 @@ def work_order_review(
                 before=before,
                 after=common.after_of(order, before),
             )
+            _queue_transfer_outcome(actor, order)
         else:
             _text(note, "note")
             order = _simple(actor, order_id, version, Action.SEND_BACK, {}, note=note)
     return order
 
 
-def work_order_close(*, actor, order_id: int, version: int, answer: str) -> WorkOrder:
+def work_order_close(
+    *, actor, order_id: int, version: int, answer: str, article_id: int | None = None
+) -> WorkOrder:
     """直接答复: the centre answers a received order itself (e.g. a consultation from the
-    knowledge base) and closes it without dispatch."""
-    text = _text(answer, "answer", limit=CONTENT_MAX_LENGTH)
+    knowledge base) and closes it without dispatch.
+
+    With ``article_id`` (an active article of the order's city, else 422
+    ``hotline.invalid_article``) the order records the article, an empty ``answer`` defaults
+    to the article's body (cut to the reply's length) and the article's ``use_count`` grows.
+    """
+    text = _text(answer, "answer", required=article_id is None, limit=CONTENT_MAX_LENGTH)
     with transaction.atomic():
         at = common.now()
         order = _load(actor, order_id, version, Action.CLOSE)
+        changes: dict = {}
+        note = text[:200]
+        if article_id is not None:
+            article = (
+                KnowledgeArticle.objects.select_for_update()
+                .filter(pk=article_id, city_id=order.city_id, active=True)
+                .first()
+            )
+            if article is None:
+                code = "hotline.invalid_article"
+                message = _("Choose an active knowledge article of this city.")
+                raise InvalidInput(
+                    code,
+                    message,
+                    errors=[{"field": "article_id", "code": code, "message": message}],
+                )
+            text = text or article.body[:CONTENT_MAX_LENGTH]
+            changes["knowledge_article_id"] = article.pk
+            note = _("Answered from knowledge article #%(id)d “%(title)s”") % {
+                "id": article.pk,
+                "title": article.title,
+            }
+            KnowledgeArticle.objects.filter(pk=article.pk).update(use_count=F("use_count") + 1)
         callback = worktime.add_working_days(at, 2)
         before = common.apply_change(
             order=order,
@@ -196,8 +243,9 @@ def work_order_close(*, actor, order_id: int, version: int, answer: str) -> Work
                 "closed_at": at,
                 "callback_deadline": callback.deadline,
                 "deadline_warnings": common.add_warnings(order, callback),
+                **changes,
             },
-            note=text[:200],
+            note=note,
         )
         audit_record(
             actor=actor,
@@ -206,6 +254,7 @@ def work_order_close(*, actor, order_id: int, version: int, answer: str) -> Work
             before=before,
             after=common.after_of(order, before),
         )
+        _queue_transfer_outcome(actor, order)
     return order
 
 

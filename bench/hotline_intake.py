@@ -1,0 +1,418 @@
+"""Benchmark of authenticated API intake on PostgreSQL through the production server.
+
+    .venv/bin/yiwang bench hotline-intake [--seconds 15] [--paced-seconds 20] [--clients 8]
+        [--database-url postgres://postgres@127.0.0.1:5432/yiwang_bench_intake]
+        [--tasks-url redis://127.0.0.1:6379/7]
+
+Ours: ``POST /api/v1/hotline/orders`` with a bearer API token — validation, the order row and
+its number, dispatch by a catalogue rule (deadlines from worktime, ``sla_check_at``), timeline
+events, audit entries, inbox notifications of the unit's two handlers and one webhook outbox row
+queued to Huey on Redis — served by granian exactly as ``yiwang serve`` starts it
+(``--interface wsgi``, ``YIWANG_WEB_WORKERS`` / ``YIWANG_WEB_THREADS``, ``YIWANG_DEBUG=0``).
+The peer: ``bench/_bare_app``, a bare Django project whose view parses the same JSON, checks
+the required fields and answers 201 — it writes nothing — behind the same granian flags.
+
+The load generator is ``--clients`` threads, each with one keep-alive ``http.client``
+connection. Max throughput (``per_second``): closed loop for ``--seconds`` after a warm-up.
+Latency: open loop at 70 % of our peak rate for ``--paced-seconds``; every request has a
+scheduled send time and its latency counts from that time (no coordinated omission).
+``speedup`` = ours ÷ peer throughput. Progress goes to stderr; the last line on stdout is one
+JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/yiwang_bench_intake"
+DEFAULT_TASKS = "redis://127.0.0.1:6379/7"
+PATH = "/api/v1/hotline/orders"
+CONTENTS = [
+    "凤凰北路超市出售过期食品，请查处。",
+    "小区门口餐馆食品过期还在卖，希望监管部门处理。",
+    "香洲区某商场促销的过期食品存在安全隐患。",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def prepare(database_url: str, tasks_url: str) -> dict:
+    """Database, city, catalogue rule, handlers, API token and webhook endpoint."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from hotline_sla import ensure_database  # same directory
+
+    ensure_database(database_url)
+    os.environ["YIWANG_DATABASE_URL"] = database_url
+    os.environ["YIWANG_TASKS_URL"] = tasks_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yiwang.settings")
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    from yiwang.core.choices import OrgKind, Role
+    from yiwang.core.models import Organisation
+    from yiwang.core.services.accounts import staff_user_create
+    from yiwang.core.services.organisations import organisation_create
+    from yiwang.core.services.tokens import api_client_create, api_token_create
+    from yiwang.hotline.models import DispatchRule
+    from yiwang.hotline.services import dispatch_rule_create
+    from yiwang.notify.models import WebhookEndpoint
+    from yiwang.notify.services import webhook_endpoint_create
+
+    def org(code, **kwargs):
+        return Organisation.objects.filter(code=code).first() or organisation_create(
+            actor=None, code=code, **kwargs
+        )
+
+    def user(username, organisation, *roles):
+        found = get_user_model().objects.filter(username=username).first()
+        return found or staff_user_create(
+            actor=None,
+            username=username,
+            display_name=username,
+            organisation=organisation,
+            password="Bench#2026pass",  # noqa: S106 — bench accounts
+            roles=roles,
+        )
+
+    city = org("bi-city", name="基准市", kind=OrgKind.CITY)
+    district = org("bi-xz", name="香洲区", kind=OrgKind.DISTRICT, parent=city)
+    centre = org("bi-12345", name="基准市12345热线中心", kind=OrgKind.DEPARTMENT, parent=city)
+    unit = org("bi-scj", name="香洲区市场监督管理局", kind=OrgKind.DEPARTMENT, parent=district)
+    admin = user("bi-admin", city, Role.PLATFORM_ADMIN)
+    user("bi-h1", unit, Role.CASE_HANDLER)
+    user("bi-h2", unit, Role.CASE_HANDLER)
+    if not DispatchRule.objects.filter(city=city, active=True).exists():
+        dispatch_rule_create(
+            actor=None,
+            city_id=city.pk,
+            name="食品",
+            keywords=["食品", "过期"],
+            lead_unit_id=unit.pk,
+            priority=10,
+        )
+    if not WebhookEndpoint.objects.filter(organisation=district).exists():
+        webhook_endpoint_create(
+            actor=admin,
+            organisation=district,
+            name="香洲区工单系统",
+            url="http://127.0.0.1:9/unreachable",  # delivery is not part of the request
+            events=["hotline.order_dispatched"],
+        )
+    client = api_client_create(
+        actor=admin,
+        name=f"bench-app-{time.time_ns()}",
+        organisation=centre,
+        roles=[Role.HOTLINE_OPERATOR],
+    )
+    _token, raw = api_token_create(
+        actor=admin,
+        client=client,
+        name="bench",
+        scopes=["hotline.intake", "hotline.view", "hotline.view_city"],
+    )
+    return {"token": raw}
+
+
+def _server_env(database_url: str, tasks_url: str) -> dict:
+    env = dict(os.environ)
+    env.update(
+        {
+            "YIWANG_DEBUG": "0",
+            "YIWANG_DATABASE_URL": database_url,
+            "YIWANG_TASKS_URL": tasks_url,
+            "YIWANG_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "YIWANG_SECURE_SSL_REDIRECT": "0",
+            "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "src")]),
+        }
+    )
+    return env
+
+
+def start_server(app: str, port: int, env: dict) -> subprocess.Popen:
+    """granian with the flags of ``yiwang serve`` (``cli._serve``)."""
+    from yiwang import config
+
+    threads = config.get("YIWANG_WEB_THREADS")
+    argv = [
+        sys.executable,
+        "-m",
+        "granian",
+        "--interface",
+        "wsgi",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(config.get("YIWANG_WEB_WORKERS")),
+        "--blocking-threads",
+        str(threads),
+        "--backpressure",
+        str(4 * threads),
+        "--no-ws",
+        "--log-level",
+        "warning",
+        app,
+    ]
+    proc = subprocess.Popen(argv, env=env, cwd=ROOT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return proc
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError(f"{app} exited with {proc.returncode}") from None
+            time.sleep(0.2)
+    proc.terminate()
+    raise RuntimeError(f"{app} did not start")
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+class Client:
+    """One keep-alive connection; ``post`` returns (status, seconds)."""
+
+    def __init__(self, port: int, token: str) -> None:
+        self.port = port
+        self.headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.n = 0
+
+    def post(self, n: int) -> int:
+        body = json.dumps(
+            {
+                "channel": "api",
+                "category": "complaint",
+                "requester_name": "张三",
+                "contact_phone": f"138{n % 100_000_000:08d}",
+                "content": CONTENTS[n % len(CONTENTS)],
+                "address": "珠海市香洲区凤凰北路1号",
+            },
+            ensure_ascii=False,
+        ).encode()
+        try:
+            self.conn.request("POST", PATH, body=body, headers=self.headers)
+            response = self.conn.getresponse()
+            response.read()
+            return response.status
+        except (OSError, http.client.HTTPException):
+            self.conn.close()
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+            return 0
+
+
+def closed_loop(port: int, token: str, clients: int, seconds: float) -> dict:
+    """Every client sends its next request as soon as the last one is answered."""
+    counter = iter(range(10**12))
+    lock = threading.Lock()
+    stats = {"ok": 0, "errors": 0}
+    stop_at = time.monotonic() + seconds
+
+    def run() -> None:
+        client = Client(port, token)
+        ok = errors = 0
+        while time.monotonic() < stop_at:
+            with lock:
+                n = next(counter)
+            status = client.post(n)
+            if status == 201:
+                ok += 1
+            else:
+                errors += 1
+        with lock:
+            stats["ok"] += ok
+            stats["errors"] += errors
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=run) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - started
+    return {
+        "per_second": round(stats["ok"] / elapsed, 1),
+        "requests": stats["ok"],
+        "errors": stats["errors"],
+    }
+
+
+def open_loop(port: int, token: str, clients: int, rate: float, seconds: float) -> dict:
+    """Requests scheduled at ``rate``/s; latency from each one's scheduled time."""
+    total = max(1, int(rate * seconds))
+    start = time.monotonic() + 0.2
+    counter = iter(range(total))
+    lock = threading.Lock()
+    latencies: list[float] = []
+    errors = [0]
+
+    def run() -> None:
+        client = Client(port, token)
+        mine: list[float] = []
+        bad = 0
+        while True:
+            with lock:
+                n = next(counter, None)
+            if n is None:
+                break
+            due = start + n / rate
+            delay = due - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            status = client.post(n)
+            mine.append(time.monotonic() - due)
+            if status != 201:
+                bad += 1
+        with lock:
+            latencies.extend(mine)
+            errors[0] += bad
+
+    threads = [threading.Thread(target=run) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    achieved = len(latencies) / max(1e-9, time.monotonic() - start)
+    return {
+        "rate": round(rate, 1),
+        "achieved_per_second": round(achieved, 1),
+        "requests": len(latencies),
+        "errors": errors[0],
+        "p50_ms": round(_percentile(latencies, 0.50) * 1000, 1),
+        "p99_ms": round(_percentile(latencies, 0.99) * 1000, 1),
+    }
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="yiwang bench hotline-intake", description=__doc__)
+    parser.add_argument("--seconds", type=float, default=15.0, help="closed-loop phase length")
+    parser.add_argument("--paced-seconds", type=float, default=20.0, help="70 %% load phase")
+    parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument("--clients", type=int, default=8, help="client threads")
+    parser.add_argument("--load", type=float, default=0.7, help="share of our peak for latency")
+    parser.add_argument(
+        "--database-url", default=os.environ.get("YIWANG_BENCH_INTAKE_DATABASE_URL", DEFAULT_DB)
+    )
+    parser.add_argument("--tasks-url", default=DEFAULT_TASKS)
+    args = parser.parse_args(argv)
+
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    if not os.environ.get("YIWANG_SECRET_KEY"):
+        import secrets
+
+        from cryptography.fernet import Fernet
+
+        os.environ["YIWANG_SECRET_KEY"] = secrets.token_urlsafe(50)
+        os.environ["YIWANG_PII_KEY"] = Fernet.generate_key().decode()
+    os.environ["YIWANG_DEBUG"] = "0"
+    os.environ["YIWANG_ALLOWED_HOSTS"] = "127.0.0.1,localhost"
+    os.environ["YIWANG_SECURE_SSL_REDIRECT"] = "0"
+    with console.status("database, migrations, city, token"):
+        setup = prepare(args.database_url, args.tasks_url)
+    from yiwang import config
+    from yiwang.hotline.models import WorkOrder
+
+    env = _server_env(args.database_url, args.tasks_url)
+    results: dict = {}
+    for name, app in (
+        ("ours", "yiwang.wsgi:application"),
+        ("peer", "bench._bare_app.wsgi:application"),
+    ):
+        port = _free_port()
+        with console.status(f"{name}: starting granian"):
+            proc = start_server(app, port, env)
+        try:
+            first = Client(port, setup["token"]).post(0)
+            if first != 201:
+                raise RuntimeError(f"{name}: first request answered {first}")
+            with console.status(f"{name}: warm-up {args.warmup:.0f} s"):
+                closed_loop(port, setup["token"], args.clients, args.warmup)
+            with console.status(f"{name}: max throughput, {args.seconds:.0f} s closed loop"):
+                results[name] = closed_loop(port, setup["token"], args.clients, args.seconds)
+            console.print(f"{name}: {results[name]}")
+            if name == "ours":
+                rate = args.load * results["ours"]["per_second"]
+                with console.status(f"ours: {rate:.0f}/s paced for {args.paced_seconds:.0f} s"):
+                    results["ours_paced"] = open_loop(
+                        port, setup["token"], args.clients, rate, args.paced_seconds
+                    )
+                console.print(f"ours at {args.load:.0%} of peak: {results['ours_paced']}")
+        finally:
+            stop_server(proc)
+    with console.status("peer: paced at the same rate"):
+        port = _free_port()
+        proc = start_server("bench._bare_app.wsgi:application", port, env)
+        try:
+            results["peer_paced"] = open_loop(
+                port,
+                setup["token"],
+                args.clients,
+                results["ours_paced"]["rate"],
+                args.paced_seconds,
+            )
+        finally:
+            stop_server(proc)
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.flush()  # the delivery tasks the bench queued (nobody consumes them here)
+    ours, peer = results["ours"], results["peer"]
+    print(
+        json.dumps(
+            {
+                "bench": "hotline-intake",
+                "per_second": ours["per_second"],
+                "peer_per_second": peer["per_second"],
+                "speedup": round(ours["per_second"] / peer["per_second"], 3),
+                "p99_ms_at_70pct": results["ours_paced"]["p99_ms"],
+                "p50_ms_at_70pct": results["ours_paced"]["p50_ms"],
+                "peer_p99_ms_same_rate": results["peer_paced"]["p99_ms"],
+                "errors": ours["errors"] + results["ours_paced"]["errors"],
+                "orders_in_db": WorkOrder.objects.count(),
+                "web_workers": config.get("YIWANG_WEB_WORKERS"),
+                "web_threads": config.get("YIWANG_WEB_THREADS"),
+                "clients": args.clients,
+                "cpus": os.cpu_count(),
+                "loadavg_1m": round(os.getloadavg()[0], 2),
+                "details": results,
+            }
+        )
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

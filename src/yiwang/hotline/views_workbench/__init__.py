@@ -1,0 +1,28 @@
+"""Staff and requester pages of the hotline: intake screen, order detail with its action forms,
+unit inbox, centre supervision board, and the citizen/enterprise "new request" and "my
+requests" pages.
+
+Thin like every view: parse, call the services/selectors of this app, render. Domain errors
+become form errors or messages; a stale ``version`` (409 ``hotline.concurrent_change``) reloads
+the order with a message. Every page needs a signed-in user with the page's permission (403
+otherwise); orders outside the user's scope answer 404 through the selectors.
+"""
+
+from yiwang.hotline.views_workbench.intake import intake, intake_assist
+from yiwang.hotline.views_workbench.lists import board, hotline_tasks_for, inbox
+from yiwang.hotline.views_workbench.orders import available_actions, order_act, order_detail
+from yiwang.hotline.views_workbench.public import mine, mine_detail, public_new
+
+__all__ = [
+    "available_actions",
+    "board",
+    "hotline_tasks_for",
+    "inbox",
+    "intake",
+    "intake_assist",
+    "mine",
+    "mine_detail",
+    "order_act",
+    "order_detail",
+    "public_new",
+]
