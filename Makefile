@@ -7,9 +7,12 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/yiwang
 REDIS_URL ?= redis://127.0.0.1:6379
-TEST_ENV := YIWANG_VAR_DIR=var/test YIWANG_DEBUG=1 YIWANG_TASKS_URL=sqlite:///$(CURDIR)/var/test/tasks.sqlite3 YIWANG_CACHE_URL=locmem://
+TEST_ENV := YIWANG_VAR_DIR=var/test YIWANG_DEBUG=1 YIWANG_TASKS_URL="sqlite:///{var}/tasks.sqlite3" YIWANG_CACHE_URL=locmem://
 PG_ENV := YIWANG_VAR_DIR=var/test-pg YIWANG_DEBUG=1 YIWANG_DATABASE_URL=$(PG_URL) YIWANG_TASKS_URL=$(REDIS_URL)/15 YIWANG_CACHE_URL=$(REDIS_URL)/14
 PYTEST_ARGS ?=
+# The suite runs on two workers (pytest-xdist; each has its own var dir, task queue name and
+# cache key prefix, see yiwang.config.test_worker); PYTEST_WORKERS=0 runs it in one process.
+PYTEST_WORKERS ?= 2
 
 .PHONY: help venv demo serve test test-pg lint check-migrations pytest messages system-deps bench-worktime clean
 
@@ -53,14 +56,14 @@ system-deps: ## install Debian's chromium, CJK fonts and gettext for the tests w
 
 pytest: $(STAMP) system-deps
 	@mkdir -p var/test
-	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS); rc=$$?; \
+	$(TEST_ENV) $(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS); rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
 
 test: lint check-migrations pytest ## lint, migration check and the whole suite on SQLite
 
 test-pg: $(STAMP) system-deps ## the whole suite on PostgreSQL with Redis-backed tasks and cache
 	@mkdir -p var/test-pg
-	$(PG_ENV) $(BIN)/pytest $(PYTEST_ARGS); rc=$$?; \
+	$(PG_ENV) $(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS); rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
 
 messages: $(STAMP) ## extract and compile the zh-hans translation catalogue

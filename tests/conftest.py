@@ -198,8 +198,26 @@ def migrated_data():
 
     from django.apps import apps
 
-    for name in (
-        "yiwang.worktime.migrations.0002_seed_national_calendar",
-        "yiwang.hotline.migrations.0002_seed_sla_policies",
+    for name, function in (
+        ("yiwang.worktime.migrations.0002_seed_national_calendar", "seed"),
+        ("yiwang.hotline.migrations.0002_seed_sla_policies", "seed"),
+        ("yiwang.notify.migrations.0002_default_channel_policies", "create_defaults"),
     ):
-        importlib.import_module(name).seed(apps, None)
+        getattr(importlib.import_module(name), function)(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _transactional_tests_get_migrated_data(request):
+    """Serialized rollback does not always bring the migrated rows back: after a
+    non-transactional test, a transactional one and its flush, the next transactional test
+    found no SLA policies (reproduced with the tracking page's tests followed by Open311's live
+    server test). Every transactional test therefore re-seeds the data migrations' rows when
+    they are missing."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        return
+    request.getfixturevalue("_django_db_helper")
+    from yiwang.hotline.models import SlaPolicy
+
+    if not SlaPolicy.objects.exists():
+        request.getfixturevalue("migrated_data")

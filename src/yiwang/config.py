@@ -282,8 +282,17 @@ def require(name: str) -> Any:
     return value
 
 
+def test_worker() -> str:
+    """The pytest-xdist worker id (``gw0``, ``gw1`` …) when the suite runs in parallel, else
+    ``""``. Each worker gets its own var dir, task queue name and cache key prefix, so parallel
+    workers never run each other's tasks or read each other's files."""
+    return os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
 def var_dir() -> Path:
-    return get("YIWANG_VAR_DIR")
+    base = get("YIWANG_VAR_DIR")
+    worker = test_worker()
+    return base / worker if worker else base
 
 
 def generated_secret(name: str, filename: str, factory) -> str:

@@ -110,7 +110,7 @@ else:
     )
 HUEY.update(
     {
-        "name": "yiwang",
+        "name": f"yiwang-{config.test_worker()}" if config.test_worker() else "yiwang",
         # Never derive from DEBUG (Huey's default): only memory:// runs tasks inline.
         "immediate": _tasks.scheme == "memory",
         "utc": True,
@@ -125,6 +125,7 @@ if _cache_url.startswith(("redis://", "rediss://")):
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": _cache_url,
+            "KEY_PREFIX": config.test_worker(),
         }
     }
 elif _cache_url.startswith("locmem://"):

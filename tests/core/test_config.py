@@ -54,6 +54,7 @@ def test_unknown_variable_is_a_programming_error():
 def test_demo_mode_generates_the_secret_key_once(tmp_path, monkeypatch):
     monkeypatch.setenv("YIWANG_VAR_DIR", str(tmp_path))
     monkeypatch.delenv("YIWANG_SECRET_KEY", raising=False)
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)  # no per-worker subdirectory
     first = config.secret_key(debug=True)
     assert config.secret_key(debug=True) == first
     assert (tmp_path / "secret_key").read_text() == first
@@ -90,3 +91,12 @@ def test_every_variable_is_documented():
     for name in config.VARIABLES:
         assert f"`{name}`" in doc, name
         assert f"{name}=" in example, name
+
+
+def test_parallel_test_workers_get_their_own_var_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("YIWANG_VAR_DIR", str(tmp_path))
+    monkeypatch.setenv("PYTEST_XDIST_WORKER", "gw1")
+    assert config.var_dir() == tmp_path / "gw1"
+    assert config.get("YIWANG_TASKS_URL") == f"sqlite:///{tmp_path}/gw1/tasks.sqlite3"
+    monkeypatch.delenv("PYTEST_XDIST_WORKER")
+    assert config.var_dir() == tmp_path

@@ -10,7 +10,17 @@ from yiwang.hotline import facade
 
 @pytest.mark.parametrize(
     "model",
-    ["workorder", "workorderevent", "slapolicy", "dispatchrule", "slaalert", "dailycounter"],
+    [
+        "workorder",
+        "workorderevent",
+        "slapolicy",
+        "dispatchrule",
+        "slaalert",
+        "dailycounter",
+        "crosscitytransfer",
+        "attachment",
+        "knowledgearticle",
+    ],
 )
 def test_admin_changelist_renders(client, hl, make_order, model):
     from yiwang.core.models import User

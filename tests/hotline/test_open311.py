@@ -247,7 +247,11 @@ def test_third_party_client_against_live_server(live_server, hl, api_key):
     """A GeoReport v2 client library reads; the POST is form-encoded exactly as the spec shows
     (the ``georeport`` library has no create call)."""
     root = f"{live_server.url}{BASE}"
-    with _form_post(f"{root}/requests.json", _new(api_key)) as response:
+    try:
+        response = _form_post(f"{root}/requests.json", _new(api_key))
+    except urllib.error.HTTPError as exc:  # show the Open311 error body, not only the code
+        pytest.fail(f"POST requests.json answered {exc.code}: {exc.read()[:500]!r}")
+    with response:
         assert response.status == 201
         number = json.loads(response.read())[0]["service_request_id"]
     with pytest.raises(urllib.error.HTTPError) as refused:
@@ -264,3 +268,27 @@ def test_third_party_client_against_live_server(live_server, hl, api_key):
     assert [r["service_request_id"] for r in found] == [number]
     one = client.get_service_request(number)
     assert one["service_request_id"] == number and one["status"] == "open"
+
+
+def test_an_intake_only_token_gets_its_receipt_from_the_json_api(client, api_key):
+    """The REST API answers an intake-only client with the order it filed (not a 404 after
+    storing it, which would make the client file it again)."""
+    import json
+
+    body = {
+        "channel": "api",
+        "category": "complaint",
+        "requester_name": "张三",
+        "contact_phone": "13800138000",
+        "content": "凤凰北路超市出售过期食品，请查处。",
+        "address": "珠海市香洲区凤凰北路1号",
+    }
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {api_key.raw}", "HTTP_IDEMPOTENCY_KEY": "rcpt-1"}
+    first = client.post(
+        "/api/v1/hotline/orders", json.dumps(body), content_type="application/json", **headers
+    )
+    assert first.status_code == 201, first.content
+    again = client.post(
+        "/api/v1/hotline/orders", json.dumps(body), content_type="application/json", **headers
+    )
+    assert again.status_code == 200 and again.json()["number"] == first.json()["number"]

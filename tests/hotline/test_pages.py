@@ -634,10 +634,37 @@ def test_requester_sees_reply_and_rating_form_of_a_closed_order(as_user, hl, cit
     )
     order.refresh_from_db()
     body = _body(response)
-    if order.status == "called_back":  # the callback service accepts the owner
-        assert order.rating == "satisfied" and "Thank you for your rating." in body
-    else:  # today the callback needs hotline.callback (the centre): told, nothing changed
-        assert order.status == "closed" and "Online rating is not open yet" in body
+    assert order.status == "called_back" and order.rating == "satisfied" and order.solved
+    assert "Thank you for your rating." in body
+    # rated once: the form is gone and a second rating is refused
+    again = client.post(
+        f"/hotline/mine/{order.pk}/",
+        {"rating": "dissatisfied", "solved": "", "version": order.version},
+        follow=True,
+    )
+    order.refresh_from_db()
+    assert order.rating == "satisfied" and "This request cannot be rated now." in _body(again)
+
+
+def test_requester_cannot_rate_someone_elses_order(hl, citizen, enterprise_user):
+    from yiwang.core.errors import NotFound
+    from yiwang.hotline.services import work_order_callback
+
+    order, _ = work_order_create(
+        actor=citizen,
+        channel="web",
+        category="consult",
+        requester_name="张三",
+        contact_phone="13812345678",
+        content="咨询办事时间",
+    )
+    order = work_order_close(
+        actor=hl.operator, order_id=order.pk, version=order.version, answer="9点"
+    )
+    with pytest.raises(NotFound):
+        work_order_callback(
+            actor=enterprise_user, order_id=order.pk, version=order.version, rating="satisfied", solved=True
+        )
 
 
 def test_rating_an_open_order_is_refused(as_user, hl, citizen):

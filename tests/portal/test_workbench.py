@@ -182,7 +182,7 @@ def test_nav_registry_filters_by_permission(org_tree, make_staff):
     finally:
         registry.unregister_nav("nowhere:page")
     assert auditor_urls == ["portal:organisations", "portal:audit"]
-    assert handler_urls == ["portal:organisations"]
+    assert handler_urls == ["hotline:inbox", "portal:organisations"]
 
 
 def test_task_registry_orders_overdue_first():

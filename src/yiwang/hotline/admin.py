@@ -12,6 +12,8 @@ from yiwang.core.errors import DomainError
 from yiwang.core.permissions import has_perm
 from yiwang.hotline import permissions as perms
 from yiwang.hotline.models import (
+    Attachment,
+    CrossCityTransfer,
     DailyCounter,
     DispatchRule,
     KnowledgeArticle,
@@ -134,6 +136,31 @@ class SlaAlertAdmin(ReadOnlyAdmin):
 @admin.register(DailyCounter)
 class DailyCounterAdmin(ReadOnlyAdmin):
     list_display = ("city", "day", "last")
+
+
+@admin.register(CrossCityTransfer)
+class CrossCityTransferAdmin(ReadOnlyAdmin):
+    """跨市联动 messages; ``failed`` rows (peer unreachable after every retry) show up here."""
+
+    list_display = (
+        "order",
+        "direction",
+        "peer",
+        "remote_number",
+        "state",
+        "attempts",
+        "updated_at",
+    )
+    list_filter = ("direction", "state", "peer")
+    search_fields = ("order__number", "remote_number", "message_id")
+    readonly_fields = ("last_error",)
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(ReadOnlyAdmin):
+    list_display = ("order", "name", "content_type", "size", "created_at")
+    search_fields = ("order__number", "sha256")
+    exclude = ("file",)  # downloads go through the scoped API, not a public media URL
 
 
 class KnowledgeArticleForm(forms.ModelForm):

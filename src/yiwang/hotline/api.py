@@ -14,7 +14,7 @@ from pydantic import Field
 from yiwang.core import pii
 from yiwang.core.api_base import keyset_page
 from yiwang.core.choices import AccountKind
-from yiwang.core.errors import InvalidInput
+from yiwang.core.errors import InvalidInput, NotFound
 from yiwang.core.permissions import has_perm
 from yiwang.hotline import permissions as perms
 from yiwang.hotline import selectors, services
@@ -297,7 +297,12 @@ def order_create(
     order, created = services.work_order_create(
         actor=request.user, idempotency_key=idempotency_key, **payload.dict()
     )
-    order = selectors.work_order_get(actor=request.user, pk=order.pk)
+    try:
+        order = selectors.work_order_get(actor=request.user, pk=order.pk)
+    except NotFound:
+        # An intake-only client (scope hotline.intake without hotline.view) still gets the
+        # receipt of what it just filed, never a 404 that would make it file the order again.
+        order.refresh_from_db()
     return HttpStatus(201 if created else 200, _detail(request.user, order))
 
 

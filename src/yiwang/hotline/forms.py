@@ -9,46 +9,9 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from yiwang.core.errors import DomainError
 from yiwang.hotline.choices import Category, EmergencyService, ExclusionReason, RequesterKind
 from yiwang.hotline.models import CONTENT_MAX_LENGTH
-
-
-class BootstrapForm(forms.Form):
-    """Bootstrap classes on widgets; fields with errors marked invalid (also service errors)."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxInput):
-                widget.attrs.setdefault("class", "form-check-input")
-            elif isinstance(widget, forms.Select):
-                widget.attrs.setdefault("class", "form-select")
-            else:
-                widget.attrs.setdefault("class", "form-control")
-
-    def full_clean(self):
-        super().full_clean()
-        self.mark_invalid()
-
-    def mark_invalid(self) -> None:
-        for name in self.errors:
-            if name in self.fields:
-                widget = self.fields[name].widget
-                classes = widget.attrs.get("class", "")
-                if "is-invalid" not in classes.split():
-                    widget.attrs["class"] = f"{classes} is-invalid".strip()
-
-    def add_service_error(self, exc: DomainError) -> None:
-        """Show a service's refusal next to the fields it names (else as a form error)."""
-        if exc.errors:
-            for err in exc.errors:
-                field = err.get("field")
-                self.add_error(field if field in self.fields else None, str(err["message"]))
-        else:
-            self.add_error(None, exc.message)
-        self.mark_invalid()
+from yiwang.portal.facade import BootstrapForm
 
 
 def _blank(label):

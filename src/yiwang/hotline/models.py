@@ -297,6 +297,12 @@ class WorkOrder(models.Model):
         indexes = [
             models.Index(fields=["status", "received_at"], name="hotline_order_status"),
             models.Index(fields=["city", "status"], name="hotline_order_city_status"),
+            # the statistics roll-up finds the days whose orders changed
+            models.Index(fields=["city", "updated_at"], name="hotline_order_city_updated"),
+            # repeat flag and duplicate suggestions look up the caller's recent orders
+            models.Index(
+                fields=["city", "contact_phone", "received_at"], name="hotline_order_city_phone"
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -1,5 +1,6 @@
 """The portal's public surface for other modules: plug pages and tasks into the web shell."""
 
+from yiwang.portal.forms import BootstrapForm
 from yiwang.portal.registry import (
     NavEntry,
     TaskItem,
@@ -9,6 +10,7 @@ from yiwang.portal.registry import (
 )
 
 __all__ = [
+    "BootstrapForm",
     "NavEntry",
     "TaskItem",
     "register_nav",

@@ -40,6 +40,16 @@ class BootstrapForm(forms.Form):
                 if "is-invalid" not in classes.split():
                     widget.attrs["class"] = f"{classes} is-invalid".strip()
 
+    def add_service_error(self, exc: DomainError) -> None:
+        """Show a service's refusal next to the fields it names (else as a form error)."""
+        if exc.errors:
+            for err in exc.errors:
+                field = err.get("field")
+                self.add_error(field if field in self.fields else None, str(err["message"]))
+        else:
+            self.add_error(None, exc.message)
+        self.mark_invalid()
+
 
 class LoginForm(BootstrapForm):
     username = forms.CharField(

@@ -16,7 +16,9 @@ from django.utils.translation import gettext as _
 
 from yiwang.core.audit import audit_record
 from yiwang.core.errors import Conflict, InvalidInput
+from yiwang.core.permissions import has_perm
 from yiwang.hotline import permissions as perms
+from yiwang.hotline import selectors
 from yiwang.hotline import support as common
 from yiwang.hotline.choices import UNSATISFIED_RATINGS, Action, Channel, Rating, Status
 from yiwang.hotline.models import (
@@ -258,6 +260,20 @@ def work_order_close(
     return order
 
 
+def _load_callback(actor, order_id: int, version: int) -> WorkOrder:
+    """The centre calls back (``hotline.callback``); the requester may also rate their own
+    closed order online (the web/SMS-link route of 好差评) — only their own, only once closed."""
+    if actor is not None and not has_perm(actor, perms.CALLBACK):
+        order = selectors.work_order_get(actor=actor, pk=order_id)
+        if order.owner_id is not None and order.owner_id == actor.pk:
+            if order.version != version:
+                raise common.concurrent_change()
+            if order.status not in TRANSITIONS[Action.CALLBACK].sources:
+                raise common.illegal_transition(Action.CALLBACK, order.status)
+            return order
+    return _load(actor, order_id, version, Action.CALLBACK)
+
+
 def work_order_callback(
     *,
     actor,
@@ -282,7 +298,7 @@ def work_order_callback(
         )
     with transaction.atomic():
         at = common.now()
-        order = _load(actor, order_id, version, Action.CALLBACK)
+        order = _load_callback(actor, order_id, version)
         changes = {"rating": rating, "solved": solved, "called_back_at": at}
         reopening = (
             reopen
@@ -322,7 +338,7 @@ def work_order_callback(
         )
     if reopening:
         order_id_, version_ = order.pk, order.version
-        transaction.on_commit(lambda: common.notify_dispatched(order_id_, version_))
+        common.on_commit(lambda: common.notify_dispatched(order_id_, version_))
     return order
 
 
@@ -532,7 +548,7 @@ def work_order_urge(*, actor, order_id: int, version: int, note: str) -> WorkOrd
                 note=text,
             )
 
-        transaction.on_commit(_notify)
+        common.on_commit(_notify)
     return order
 
 

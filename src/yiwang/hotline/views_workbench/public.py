@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from yiwang.core.choices import AccountKind
-from yiwang.core.errors import DomainError, Forbidden
+from yiwang.core.errors import DomainError
 from yiwang.hotline import selectors, services
 from yiwang.hotline.choices import (
     Action,
@@ -127,16 +127,6 @@ def mine_detail(request, pk: int):
                     solved=data["solved"],
                     note=data.get("note") or "",
                 )
-            except Forbidden:
-                # The callback service is the centre's (hotline.callback); see the docs.
-                messages.info(
-                    request,
-                    _(
-                        "Online rating is not open yet: the hotline centre will call you back "
-                        "to ask for your rating."
-                    ),
-                )
-                return redirect("hotline:mine_detail", pk=order.pk)
             except DomainError as exc:
                 report_error(request, exc)
                 return redirect("hotline:mine_detail", pk=order.pk)
