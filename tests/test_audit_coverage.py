@@ -30,7 +30,10 @@ DELEGATES: dict[str, str] = {
     # hotline: the nightly recompute is a stats_rollup over fixed days
     "stats_rollup_recent": "stats_rollup",
     # hotline: dispatch, reassign and automatic dispatch audit in dispatch._assign
-    "work_order_auto_dispatch": "_assign",
+    "work_order_auto_dispatch": "auto_dispatch_locked",
+    "auto_dispatch_locked": "_assign",
+    # notify: send_many audits in sending._store_many
+    "notification_send_many": "_store_many",
     "work_order_dispatch": "_assign",
     "work_order_reassign": "_assign",
 }

@@ -141,10 +141,15 @@ def forget_rules(city_id: int) -> None:
     cache.delete(rules_cache_key(city_id))
 
 
-def _active_rules(city_id: int) -> list:
-    """The city's active rules, cached per process while the shared cache keeps this process's
-    token (rule services delete it; it also expires after ``RULES_CACHE_SECONDS``). Saves the
-    query on every keystroke of the operator; intake itself always reads the database."""
+def active_rules(city_id: int) -> list:
+    """``[(rule, lead unit name)]``: the city's active rules (co-units prefetched), in
+    catalogue order, cached per process while the shared cache keeps this process's token.
+
+    Every rule service deletes the token (at once and again after commit) and it expires after
+    ``RULES_CACHE_SECONDS``: an edit applies immediately in the editing process and, with a
+    shared cache (Redis), on the next read in every other one. Used by the operator's
+    suggestions (every keystroke) and by intake routing (every order): one cache read instead
+    of two queries."""
     from django.core.cache import cache
 
     from yiwang.hotline import selectors
@@ -156,9 +161,7 @@ def _active_rules(city_id: int) -> list:
         return local[1]
     rules = [
         (rule, rule.lead_unit.name)
-        for rule in selectors.dispatch_rules_active(city_id=city_id)
-        .prefetch_related(None)  # co-units are not needed here
-        .select_related("lead_unit")
+        for rule in selectors.dispatch_rules_active(city_id=city_id).select_related("lead_unit")
     ]
     if token is None:
         token = uuid.uuid4().hex
@@ -175,7 +178,7 @@ def _rule_for(*, city_id: int, text: str, category: str | None, district_id: int
     probe = WorkOrder(
         city_id=city_id, category=category or "", district_id=district_id, title="", content=text
     )
-    for rule, unit_name in _active_rules(city_id):
+    for rule, unit_name in active_rules(city_id):
         # An unknown category or district never satisfies a rule that names one (as at intake).
         if rule.category and not category:
             continue

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from yiwang.core import facade as core
 from yiwang.core.audit import snapshot
 from yiwang.core.choices import Role
-from yiwang.core.errors import Conflict, Forbidden
+from yiwang.core.errors import Conflict, Forbidden, InvalidInput
 from yiwang.core.permissions import has_perm
 from yiwang.hotline import permissions as perms
 from yiwang.hotline import selectors
@@ -94,11 +94,14 @@ def apply_change(
     changes: dict[str, Any],
     note: str = "",
     unit_id: int | None = None,
+    related: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Write ``changes`` with ``UPDATE ... WHERE version = seen`` and append the timeline event.
 
     Returns the snapshot of the changed fields before the change, for the audit record. A lost
-    race (0 rows) raises ``hotline.concurrent_change``.
+    race (0 rows) raises ``hotline.concurrent_change``. ``related``: objects the changes point
+    to (``{"sla_policy": policy}`` for ``sla_policy_id``), set on the order so computing
+    ``sla_check_at`` does not read them again.
     """
     from yiwang.hotline.services.sla import order_check_at
 
@@ -109,6 +112,10 @@ def apply_change(
     previous = {key: getattr(order, key) for key in changes}
     for key, value in changes.items():
         setattr(order, key, value)
+    for name, obj in (related or {}).items():
+        field = order._meta.get_field(name)
+        if obj is not None and getattr(order, field.attname) == obj.pk:
+            setattr(order, name, obj)  # same id: only fills the cache
     # The SLA sweep reads only orders whose next warning instant has come: keep it current.
     check_at = order_check_at(order)
     rows = WorkOrder.objects.filter(pk=order.pk, version=seen).update(
@@ -120,6 +127,7 @@ def apply_change(
         raise concurrent_change()
     order.sla_check_at = check_at
     order.version = seen + 1
+    order.updated_at = stamp
     WorkOrderEvent.objects.create(
         order=order,
         action=action,
@@ -161,11 +169,19 @@ def _users(ids: list[int]):
     return list(get_user_model().objects.filter(pk__in=ids, is_active=True))
 
 
+def users_by_ids(ids: list[int]) -> list:
+    """The active users of ``ids`` (one query)."""
+    return _users(ids)
+
+
+def _handlers_in(ref) -> list:
+    return _users(core.users_with_role(Role.CASE_HANDLER, within=ref)) if ref else []
+
+
 def unit_handlers(unit_id: int | None) -> list:
     if unit_id is None:
         return []
-    ref = core.organisation_by_id(unit_id)
-    return _users(core.users_with_role(Role.CASE_HANDLER, within=ref)) if ref else []
+    return _handlers_in(core.organisation_by_id(unit_id))
 
 
 def unit_leaders(unit_id: int | None) -> list:
@@ -185,10 +201,62 @@ def ensure_templates() -> None:
         notify.template_ensure(code, subject, body, name=code)
 
 
+def _unknown_template(exc: InvalidInput) -> bool:
+    return exc.code == "notify.unknown_template"
+
+
+def send_many(items: list, *, skip_invalid: bool = False) -> list:
+    """``notify.send_many`` of hotline notifications. The default templates are registered
+    lazily: only when notify reports one unknown (a fresh database) — never four existence
+    queries per notification — and the batch is then sent again."""
+    try:
+        results = notify.send_many(items, skip_invalid=skip_invalid)
+    except InvalidInput as exc:
+        if not _unknown_template(exc):
+            raise
+        ensure_templates()
+        return notify.send_many(items, skip_invalid=skip_invalid)
+    if any(isinstance(r, InvalidInput) and _unknown_template(r) for r in results):
+        retry = [i for i, r in zip(items, results, strict=True) if isinstance(r, InvalidInput)]
+        ensure_templates()
+        again = iter(notify.send_many(retry, skip_invalid=True))
+        results = [next(again) if isinstance(r, InvalidInput) else r for r in results]
+    return results
+
+
 def fmt(value: dt.datetime | None) -> str:
     if value is None:
         return "-"
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+
+
+def outgoing(
+    *,
+    template: str,
+    order: WorkOrder,
+    recipients: list,
+    dedupe_key: str,
+    webhook_unit=None,
+    **context,
+):
+    """The :class:`notify.Outgoing` of an order's notification: inbox, plus the webhook channel
+    (endpoints of ``webhook_unit``'s chain that subscribe to ``template``) when it is given."""
+    return notify.Outgoing(
+        template_code=template,
+        recipients=recipients,
+        channels=[notify.Channel.INBOX, notify.Channel.WEBHOOK]
+        if webhook_unit
+        else [notify.Channel.INBOX],
+        organisation=webhook_unit,
+        context={
+            "number": order.number,
+            "category": order.get_category_display(),
+            "reply_deadline": fmt(order.reply_deadline),
+            **context,
+        },
+        dedupe_key=dedupe_key,
+        link=f"/workbench/hotline/orders/{order.pk}/",
+    )
 
 
 def send(
@@ -203,61 +271,81 @@ def send(
 ) -> None:
     """Store the notification (inbox at once; webhook endpoints of the lead unit's chain that
     subscribe to ``template`` get a pending message a worker delivers). An empty recipient list
-    sends nothing. ``ensure=False`` when the caller already called :func:`ensure_templates`."""
+    sends nothing. ``ensure`` is kept for callers; the templates are registered lazily."""
     if not recipients:
         return
-    if ensure:
-        ensure_templates()
     unit = order.lead_unit if order.lead_unit_id and webhook else None
-    notify.send(
-        template_code=template,
-        recipients=recipients,
-        channels=[notify.Channel.INBOX, notify.Channel.WEBHOOK] if unit else [notify.Channel.INBOX],
-        organisation=unit,
-        context={
-            "number": order.number,
-            "category": order.get_category_display(),
-            "reply_deadline": fmt(order.reply_deadline),
-            **context,
-        },
-        dedupe_key=dedupe_key,
-        link=f"/workbench/hotline/orders/{order.pk}/",
+    send_many(
+        [
+            outgoing(
+                template=template,
+                order=order,
+                recipients=recipients,
+                dedupe_key=dedupe_key,
+                webhook_unit=unit,
+                **context,
+            )
+        ]
     )
 
 
-def notify_dispatched(order_id: int, version: int) -> None:
-    order = WorkOrder.objects.select_related("lead_unit").filter(pk=order_id).first()
-    if order is None or order.lead_unit_id is None:
+def notify_dispatched(
+    order_id: int,
+    version: int,
+    *,
+    order: WorkOrder | None = None,
+    co_unit_ids: list[int] | None = None,
+) -> None:
+    """Tell the handlers of the lead unit and co-units of a (re-)dispatch: inbox (+ webhook
+    endpoints of the lead unit's chain) and an SMS to the lead unit's handlers with a mobile.
+
+    ``order``/``co_unit_ids`` (the dispatch's own in-memory state, as committed) spare the
+    re-read; each unit's handlers are looked up once and everything is stored with one
+    ``notify.send_many`` (one template read, one dedupe read, one insert, one audit record)."""
+    if order is None:
+        order = WorkOrder.objects.filter(pk=order_id).first()
+        if order is None or order.lead_unit_id is None:
+            return
+        co_unit_ids = list(order.co_units.values_list("pk", flat=True))
+    if order.lead_unit_id is None:
         return
-    recipients = unit_handlers(order.lead_unit_id)
-    for co_unit in order.co_units.all():
-        recipients += unit_handlers(co_unit.pk)
-    send(
-        template="hotline.order_dispatched",
-        order=order,
-        recipients=list({u.pk: u for u in recipients}.values()),
-        dedupe_key=f"hotline:{order.pk}:dispatch:{version}",
-        unit=order.lead_unit.name,
-        sign_deadline=fmt(order.sign_deadline),
-    )
+    lead = core.organisation_by_id(order.lead_unit_id)
+    if lead is None:
+        return
+    handlers = _handlers_in(lead)
+    recipients = list(handlers)
+    for co_unit in co_unit_ids or []:
+        if co_unit != order.lead_unit_id:
+            recipients += unit_handlers(co_unit)
+    key = f"hotline:{order_id}:dispatch:{version}"
+    context = {"unit": lead.name, "sign_deadline": fmt(order.sign_deadline)}
+    items = []
+    if recipients:
+        items.append(
+            outgoing(
+                template="hotline.order_dispatched",
+                order=order,
+                recipients=list({u.pk: u for u in recipients}.values()),
+                dedupe_key=key,
+                webhook_unit=lead,
+                **context,
+            )
+        )
     # An SMS as well to the lead unit's handlers that have a mobile (the text carries the
     # number, category and deadlines only — no requester data, confidential or not).
-    texted = [u for u in unit_handlers(order.lead_unit_id) if u.mobile]
+    texted = [u for u in handlers if u.mobile]
     if texted:
-        notify.send(
-            template_code="hotline.order_dispatched",
+        sms = outgoing(
+            template="hotline.order_dispatched",
+            order=order,
             recipients=texted,
-            channels=[notify.Channel.SMS],
-            context={
-                "number": order.number,
-                "category": order.get_category_display(),
-                "reply_deadline": fmt(order.reply_deadline),
-                "unit": order.lead_unit.name,
-                "sign_deadline": fmt(order.sign_deadline),
-            },
-            dedupe_key=f"hotline:{order.pk}:dispatch:{version}",
-            link=f"/workbench/hotline/orders/{order.pk}/",
+            dedupe_key=key,
+            **context,
         )
+        sms.channels = [notify.Channel.SMS]
+        items.append(sms)
+    if items:
+        send_many(items)
 
 
 def on_commit(fn) -> None:

@@ -39,8 +39,14 @@ def rule_matches(rule: DispatchRule, order: WorkOrder) -> bool:
 
 
 def find_rule(order: WorkOrder) -> DispatchRule | None:
-    """The first active rule of the order's city, by ascending ``priority`` then id."""
-    for rule in selectors.dispatch_rules_active(city_id=order.city_id):
+    """The first active rule of the order's city, by ascending ``priority`` then id.
+
+    The catalogue comes from the per-process cache of ``suggestions`` (validated against a
+    token in the shared cache that every rule service deletes, now and after commit): a rule
+    edit applies at once in the editing process and on the next read in the others."""
+    from yiwang.hotline.suggestions import active_rules
+
+    for rule, _unit_name in active_rules(order.city_id):
         if rule_matches(rule, order):
             return rule
     return None
@@ -62,6 +68,14 @@ def assignment_changes(
 ) -> dict:
     """Field changes of a (re-)dispatch: unit, policy (kept once set), sign-for and handling
     deadlines."""
+    return _assignment(order, lead_unit_id=lead_unit_id, at=at, rule_id=rule_id)[0]
+
+
+def _assignment(
+    order: WorkOrder, *, lead_unit_id: int, at: dt.datetime, rule_id: int | None
+) -> tuple[dict, object]:
+    """:func:`assignment_changes` and the policy they name (so the caller need not read it
+    again to compute ``sla_check_at``)."""
     policy = order.sla_policy or selectors.sla_policy_current(
         lane=order.lane, category=order.category
     )
@@ -85,13 +99,26 @@ def assignment_changes(
         changes["reply_deadline"] = reply.deadline
         deadlines.append(reply)
     changes["deadline_warnings"] = common.add_warnings(order, *deadlines)
-    return changes
+    return changes, policy
 
 
-def _after_dispatch(order: WorkOrder, co_unit_ids: list[int]) -> None:
-    order.co_units.set([c for c in co_unit_ids if c != order.lead_unit_id])
+def _after_dispatch(order: WorkOrder, co_unit_ids: list[int], *, fresh: bool = False) -> None:
+    co_units = [c for c in co_unit_ids if c != order.lead_unit_id]
+    if co_units or not fresh:  # a fresh order (just created in this transaction) has none
+        order.co_units.set(co_units)
     order_id, version = order.pk, order.version
-    common.on_commit(lambda: common.notify_dispatched(order_id, version))
+    # The committed state, detached from the caller's instance (which may change later).
+    sent = WorkOrder(
+        pk=order.pk,
+        number=order.number,
+        category=order.category,
+        lead_unit_id=order.lead_unit_id,
+        sign_deadline=order.sign_deadline,
+        reply_deadline=order.reply_deadline,
+    )
+    common.on_commit(
+        lambda: common.notify_dispatched(order_id, version, order=sent, co_unit_ids=co_units)
+    )
 
 
 def _assign(
@@ -106,15 +133,22 @@ def _assign(
     note: str = "",
     extra: dict | None = None,
     unit_id: int | None = None,
+    fresh: bool = False,
 ) -> WorkOrder:
     """The one way an order gets a (new) lead unit: deadlines, conditional update + timeline
     event, co-units, notification after commit, audit record. Call inside the transaction."""
-    changes = assignment_changes(order, lead_unit_id=lead_unit_id, at=at, rule_id=rule_id)
+    changes, policy = _assignment(order, lead_unit_id=lead_unit_id, at=at, rule_id=rule_id)
     changes.update(extra or {})
     before = common.apply_change(
-        order=order, actor=actor, action=action, changes=changes, note=note, unit_id=unit_id
+        order=order,
+        actor=actor,
+        action=action,
+        changes=changes,
+        note=note,
+        unit_id=unit_id,
+        related={"sla_policy": policy},
     )
-    _after_dispatch(order, co_unit_ids)
+    _after_dispatch(order, co_unit_ids, fresh=fresh)
     audit_record(
         actor=actor,
         action=f"hotline.order.{action}",
@@ -157,36 +191,47 @@ def work_order_auto_dispatch(*, actor, order_id: int, at: dt.datetime | None = N
     """
     with transaction.atomic():
         order = WorkOrder.objects.select_for_update().get(pk=order_id)
-        if order.status != Status.RECEIVED:
-            return False
-        rule = find_rule(order)
-        if rule is not None:
-            _assign(
-                order=order,
-                actor=actor,
-                action=Action.DISPATCH,
-                lead_unit_id=rule.lead_unit_id,
-                co_unit_ids=[u.pk for u in rule.co_units.all()],
-                at=at or common.now(),
-                rule_id=rule.pk,
-                note=_("Dispatched by rule %(rule)s") % {"rule": rule},
-            )
-            return True
-        if order.lane != Lane.ENTERPRISE:
-            return False
-        smart = _smart_unit(order)
-        if smart is None:
-            return False
-        unit_id, confidence = smart
+        return auto_dispatch_locked(actor=actor, order=order, at=at)
+
+
+def auto_dispatch_locked(
+    *, actor, order: WorkOrder, at: dt.datetime | None = None, fresh: bool = False
+) -> bool:
+    """:func:`work_order_auto_dispatch` of an order already locked (or created) in the
+    caller's transaction; updates ``order`` in memory. ``fresh``: created in this transaction
+    (no co-units to clear). Intake calls it directly: no second read of the order."""
+    if order.status != Status.RECEIVED:
+        return False
+    rule = find_rule(order)
+    if rule is not None:
         _assign(
             order=order,
             actor=actor,
             action=Action.DISPATCH,
-            lead_unit_id=unit_id,
-            co_unit_ids=[],
+            lead_unit_id=rule.lead_unit_id,
+            co_unit_ids=[u.pk for u in rule.co_units.all()],
             at=at or common.now(),
-            note=_("Smart dispatch, confidence %(confidence).2f") % {"confidence": confidence},
+            rule_id=rule.pk,
+            note=_("Dispatched by rule %(rule)s") % {"rule": rule},
+            fresh=fresh,
         )
+        return True
+    if order.lane != Lane.ENTERPRISE:
+        return False
+    smart = _smart_unit(order)
+    if smart is None:
+        return False
+    unit_id, confidence = smart
+    _assign(
+        order=order,
+        actor=actor,
+        action=Action.DISPATCH,
+        lead_unit_id=unit_id,
+        co_unit_ids=[],
+        at=at or common.now(),
+        note=_("Smart dispatch, confidence %(confidence).2f") % {"confidence": confidence},
+        fresh=fresh,
+    )
     return True
 
 

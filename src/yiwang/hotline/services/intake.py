@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -148,15 +148,37 @@ def _locate_by_coordinates(*, city_id: int, lat, lng) -> tuple[int | None, int |
 def next_number(*, city_id: int, at: dt.datetime) -> str:
     """``ZH20261129-000123``: city code prefix, local date, per-day sequence.
 
-    The counter row is created once per city and day (``get_or_create`` survives the race via
-    its unique constraint) and bumped with ``UPDATE ... SET last = last + 1``, which locks the
-    row until commit on PostgreSQL and runs inside an IMMEDIATE transaction on SQLite.
+    One ``UPDATE … SET last = last + 1 … RETURNING last`` bumps the city's counter row of the
+    day (created once per city and day; ``get_or_create`` survives the race via its unique
+    constraint). The statement locks the row until the end of the transaction it runs in:
+    :func:`work_order_create` calls it *before* opening its own transaction, so in autocommit
+    mode the lock lasts one statement — concurrent intakes of a city no longer queue behind
+    each other's whole dispatch. Numbers stay unique, increasing and human-readable; a request
+    that fails after taking its number (a lost idempotency race, a database error) leaves a
+    gap in the day's sequence, which nobody relies on.
     """
     day = timezone.localtime(at).date()
-    counter, _created = DailyCounter.objects.get_or_create(city_id=city_id, day=day)
-    DailyCounter.objects.filter(pk=counter.pk).update(last=F("last") + 1)
-    value = DailyCounter.objects.values_list("last", flat=True).get(pk=counter.pk)
-    prefix = re.sub(r"[^A-Z]", "", ref_code(city_id).upper())[:4] or "YW"
+    table = DailyCounter._meta.db_table
+    orgs = _org_model()._meta.db_table
+    # The city's code comes back with the value: one round trip for the whole number.
+    sql = (
+        f"UPDATE {table} SET last = last + 1 WHERE city_id = %s AND day = %s "  # noqa: S608
+        f"RETURNING last, (SELECT code FROM {orgs} WHERE id = %s)"
+    )
+    params = [
+        city_id,
+        DailyCounter._meta.get_field("day").get_db_prep_value(day, connection),
+        city_id,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+        if row is None:
+            DailyCounter.objects.get_or_create(city_id=city_id, day=day)
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+    value, code = row
+    prefix = re.sub(r"[^A-Z]", "", (code or "").upper())[:4] or "YW"
     return f"{prefix}{day:%Y%m%d}-{value:06d}"
 
 
@@ -328,11 +350,15 @@ def work_order_create(
     repeat = status == Status.RECEIVED and is_repeat(
         city_id=city_id, phone=data["contact_phone"], category=category, at=received
     )
+    # Before the transaction: the counter's row lock is held for one statement (see there).
+    number = next_number(city_id=city_id, at=received)
+    lat, lng = _coordinate(lat, "lat"), _coordinate(lng, "lng")
     with transaction.atomic():
         try:
-            with transaction.atomic():
+            # A savepoint only where a unique violation is expected and handled.
+            with transaction.atomic() if key is not None else contextlib.nullcontext():
                 order = WorkOrder.objects.create(
-                    number=next_number(city_id=city_id, at=received),
+                    number=number,
                     city_id=city_id,
                     channel=channel,
                     category=category,
@@ -390,11 +416,20 @@ def work_order_create(
                 raise
             return _replayed(existing, actor)
         if status == Status.RECEIVED and auto_dispatch:
-            from yiwang.hotline.services.dispatch import work_order_auto_dispatch
+            from yiwang.hotline.services.dispatch import auto_dispatch_locked
 
-            work_order_auto_dispatch(actor=actor, order_id=order.pk, at=received)
-            order.refresh_from_db()
+            # The order was inserted by this transaction (its row is ours): no re-read, no
+            # lock, no savepoint; ``order`` is updated in memory.
+            auto_dispatch_locked(actor=actor, order=order, at=received, fresh=True)
     return order, True
+
+
+def _coordinate(value, axis: str) -> Decimal | None:
+    """The coordinate as the database returns it (the field's decimal places)."""
+    if value is None:
+        return None
+    places = WorkOrder._meta.get_field(axis).decimal_places
+    return Decimal(str(value)).quantize(Decimal(1).scaleb(-places))
 
 
 def _replayed(existing: WorkOrder, actor) -> tuple[WorkOrder, bool]:

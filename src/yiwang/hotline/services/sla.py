@@ -24,7 +24,9 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from yiwang.core import facade as core
 from yiwang.core.audit import audit_record, snapshot
+from yiwang.core.choices import Role
 from yiwang.core.errors import InvalidInput, NotFound
 from yiwang.hotline import support as common
 from yiwang.hotline.choices import SLA_LEVEL_ORDER, Clock, SlaLevel, Status
@@ -163,43 +165,74 @@ def order_check_at(order: WorkOrder) -> dt.datetime | None:
     return next_check_at(order, order.sla_policy if order.sla_policy_id else None)
 
 
+_ROLE_OF = {
+    "handlers": Role.CASE_HANDLER,
+    "leaders": Role.LEADER,
+    "operators": Role.HOTLINE_OPERATOR,
+}
+
+
 class _Recipients:
-    """Recipient lists cached for one sweep (a unit's handlers do not change between orders)."""
+    """Recipient lists cached for one sweep (a unit's handlers do not change between orders).
+
+    :meth:`prime` fills every list a batch needs at once: one organisation read per unit, one
+    role query per unit and role, and one user query for all of them."""
 
     def __init__(self) -> None:
         self._cache: dict[tuple[str, int | None], list] = {}
+        self._refs: dict[int, object] = {}
+
+    def prime(self, keys) -> None:
+        missing = [k for k in dict.fromkeys(keys) if k not in self._cache]
+        ids_of: dict[tuple[str, int | None], list[int]] = {}
+        for kind, org_id in missing:
+            if org_id is None:
+                ids_of[(kind, org_id)] = []
+                continue
+            if org_id not in self._refs:
+                self._refs[org_id] = core.organisation_by_id(org_id)
+            ref = self._refs[org_id]
+            ids_of[(kind, org_id)] = (
+                core.users_with_role(_ROLE_OF[kind], within=ref) if ref is not None else []
+            )
+        wanted = sorted({pk for ids in ids_of.values() for pk in ids})
+        users = {u.pk: u for u in common.users_by_ids(wanted)} if wanted else {}
+        for key, ids in ids_of.items():
+            self._cache[key] = [users[pk] for pk in ids if pk in users]
 
     def get(self, kind: str, org_id: int | None) -> list:
         key = (kind, org_id)
         if key not in self._cache:
-            finder = {
-                "handlers": common.unit_handlers,
-                "leaders": common.unit_leaders,
-                "operators": common.centre_operators,
-            }[kind]
-            self._cache[key] = finder(org_id) if org_id is not None else []
+            self.prime([key])
         return self._cache[key]
 
 
-def _recipients(order: WorkOrder, clock: str, level: str, people: _Recipients) -> list:
-    if clock == Clock.CALLBACK:
-        recipients = list(people.get("operators", order.city_id))
-    else:
-        recipients = list(people.get("handlers", order.lead_unit_id))
+def _recipient_keys(order: WorkOrder, clock: str, level: str) -> list[tuple[str, int | None]]:
+    keys = [
+        ("operators", order.city_id)
+        if clock == Clock.CALLBACK
+        else ("handlers", order.lead_unit_id)
+    ]
     if level == SlaLevel.OVERDUE:
-        recipients += people.get("leaders", order.lead_unit_id)
-        recipients += people.get("operators", order.city_id)
+        keys += [("leaders", order.lead_unit_id), ("operators", order.city_id)]
+    return keys
+
+
+def _recipients(order: WorkOrder, clock: str, level: str, people: _Recipients) -> list:
+    recipients = []
+    for kind, org_id in _recipient_keys(order, clock, level):
+        recipients += people.get(kind, org_id)
     return list({u.pk: u for u in recipients}.values())
 
 
 DIGEST_NUMBERS = 20
 
 
-def _notify(
+def _outgoing(
     entries: list[tuple[WorkOrder, str, str, dt.datetime, list[str]]],
     recipients: list,
     now: dt.datetime,
-) -> None:
+):
     """One message per recipient for ``entries`` (orders reaching the same level of the same
     clock in one batch, with the same recipients): the order's own message for one order, a
     digest listing the numbers for several — a unit never gets an alert storm of hundreds of
@@ -220,13 +253,11 @@ def _notify(
             }
         extra["number"] = numbers
         key = f"hotline:digest:{clock}:{level}:{now.isoformat()}:{first.pk}:{len(entries)}"
-    common.send(
+    return common.outgoing(
         template=template,
         order=first,
         recipients=recipients,
         dedupe_key=key,
-        ensure=False,
-        webhook=False,
         clock=Clock(clock).label,
         level=SlaLevel(level).label,
         deadline=common.fmt(deadline),
@@ -304,6 +335,11 @@ def _sweep_batch(
         order.sla_check_at = min(upcoming, default=None)
     # Rows are locked (or, on SQLite, the database is): no other sweep inserts these alerts.
     SlaAlert.objects.bulk_create(alerts, batch_size=500, ignore_conflicts=True)
+    people.prime(
+        key
+        for order, clock, level, _deadline, _created in to_notify
+        for key in _recipient_keys(order, clock, level)
+    )
     groups: dict[tuple, tuple[list, list]] = {}
     for entry in to_notify:
         order, clock, level, _deadline, _created = entry
@@ -313,15 +349,25 @@ def _sweep_batch(
             continue
         key = (clock, level, tuple(sorted(u.pk for u in recipients)))
         groups.setdefault(key, ([], recipients))[0].append(entry)
-    for entries, recipients in groups.values():
-        try:
-            # No savepoint (it doubles the queries): a template that cannot be rendered
-            # raises before notify writes anything; a database error aborts the whole batch,
-            # which then stays due for the next sweep.
-            _notify(entries, recipients, now)
-        except InvalidInput:
+    grouped = list(groups.values())
+    # All the batch's messages in one notify.send_many (one template read, one dedupe read,
+    # one bulk insert, one audit record). No savepoint: a message that cannot be rendered is
+    # reported (skip_invalid) before anything is written; a database error aborts the whole
+    # batch, which then stays due for the next sweep.
+    results = (
+        common.send_many(
+            [_outgoing(entries, recipients, now) for entries, recipients in grouped],
+            skip_invalid=True,
+        )
+        if grouped
+        else []
+    )
+    for (entries, _people), result in zip(grouped, results, strict=True):
+        if isinstance(result, InvalidInput):
             # Nothing lost: forget the alerts just recorded and look again soon.
-            logger.exception("SLA notification of %d order(s) failed; retrying", len(entries))
+            logger.error(
+                "SLA notification of %d order(s) failed (%s); retrying", len(entries), result
+            )
             for order, clock, _level, deadline, created in entries:
                 SlaAlert.objects.filter(
                     order_id=order.pk, clock=clock, deadline=deadline, level__in=created
@@ -358,8 +404,7 @@ def sla_sweep(*, actor=None, now: dt.datetime | None = None, batch_size: int = 2
     """
     now = now or common.now()
     counts = {"orders": 0, "alerts": 0}
-    common.ensure_templates()
-    people = _Recipients()
+    people = _Recipients()  # the default templates are registered lazily by common.send_many
     while True:
         with transaction.atomic():
             batch = list(

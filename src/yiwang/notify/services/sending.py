@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import partial
@@ -101,6 +102,7 @@ def _targets(
     recipients: Iterable[Any],
     template_code: str,
     organisation: Organisation | None,
+    endpoints: list[WebhookEndpoint] | None = None,
 ) -> list[_Target]:
     users: dict[int, User] = {}
     emails: list[str] = []
@@ -166,11 +168,8 @@ def _targets(
                 )
             targets += [_Target(channel, address=a, key=f"addr:{a}") for a in dict.fromkeys(phones)]
         elif channel == Channel.WEBHOOK:
-            endpoints = (
-                WebhookEndpoint.objects.filter(is_active=True)
-                .select_related("organisation")
-                .order_by("pk")
-            )
+            if endpoints is None:
+                endpoints = _active_endpoints()
             for endpoint in endpoints:
                 if not endpoint.subscribes_to(template_code):
                     continue
@@ -188,6 +187,12 @@ def _targets(
                     )
                 )
     return targets
+
+
+def _active_endpoints() -> list[WebhookEndpoint]:
+    return list(
+        WebhookEndpoint.objects.filter(is_active=True).select_related("organisation").order_by("pk")
+    )
 
 
 _MISSING_TEXT = {
@@ -387,3 +392,189 @@ def message_resend(*, actor, message: Message) -> Message:
         transaction.on_commit(partial(enqueue_delivery, [message.pk]))
     message.refresh_from_db()
     return message
+
+
+@dataclass
+class Outgoing:
+    """One notification of a :func:`notification_send_many` call (the arguments of
+    :func:`notification_send` but ``actor``)."""
+
+    template_code: str
+    recipients: Iterable[Any] = ()
+    channels: Iterable[str] = (Channel.INBOX,)
+    context: Mapping[str, Any] | None = None
+    dedupe_key: str | None = None
+    link: str = ""
+    payload: Mapping[str, Any] | None = None
+    organisation: Organisation | None = None
+
+
+def notification_send_many(
+    *, actor, items: Iterable[Outgoing], skip_invalid: bool = False
+) -> list[list[Message] | InvalidInput]:
+    """Store many notifications in one go: one query for the templates, at most one for the
+    webhook endpoints, one for the dedupe keys, one bulk insert and one audit record
+    (``notify.send_many``) — where :func:`notification_send` per item costs all of that per
+    item. Same semantics per item: a recipient+channel that already has a message with the
+    item's ``dedupe_key`` (stored before, or earlier in this batch) is skipped.
+
+    Returns, per item, the messages it created. An item whose template is unknown or cannot be
+    rendered, or whose recipients are unusable, raises ``InvalidInput`` before anything is
+    written — or, with ``skip_invalid``, gets the exception in its place and the others are
+    stored.
+    """
+    items = list(items)
+    codes = {item.template_code for item in items}
+    templates = {t.code: t for t in Template.objects.filter(code__in=codes)} if codes else {}
+    endpoints: list[WebhookEndpoint] | None = None
+    prepared: list[tuple[Outgoing, Template, list[_Target], dict] | InvalidInput] = []
+    for item in items:
+        try:
+            channel_list = _channels(item.channels)
+            template = templates.get(item.template_code)
+            if template is None:
+                raise _invalid(
+                    "template_code",
+                    "notify.unknown_template",
+                    _("There is no notification template with code %(code)s.")
+                    % {"code": item.template_code},
+                )
+            context = dict(item.context or {})
+            fields = {
+                "subject": " ".join(
+                    render(
+                        code=template.code,
+                        field="subject",
+                        source=template.subject,
+                        context=context,
+                    ).split()
+                )[:500],
+                "body": render(
+                    code=template.code, field="body", source=template.body, context=context
+                ),
+                "payload": _json_payload(item.payload if item.payload is not None else context),
+                "dedupe_key": (item.dedupe_key or "").strip()[:200],
+            }
+            if Channel.WEBHOOK in channel_list and endpoints is None:
+                endpoints = _active_endpoints()
+            targets = _targets(
+                channel_list, item.recipients, template.code, item.organisation, endpoints
+            )
+        except InvalidInput as exc:
+            if not skip_invalid:
+                raise
+            prepared.append(exc)
+            continue
+        prepared.append((item, template, targets, fields))
+
+    # At the top level (no caller's transaction) the rows go in without a savepoint: should a
+    # concurrent send win a dedupe key race, the whole transaction rolls back and is done again
+    # the careful way (existing keys read anew, row by row). Inside a caller's transaction a
+    # savepoint protects it, as in notification_send.
+    top = not transaction.get_connection().in_atomic_block
+    try:
+        return _store_many(actor, items, codes, prepared, savepoint=not top)
+    except IntegrityError:
+        if not top:
+            raise
+        return _store_many(actor, items, codes, prepared, savepoint=True)
+
+
+def _store_many(actor, items, codes, prepared, *, savepoint: bool):
+    now = timezone.now()
+    sender = actor if getattr(actor, "is_authenticated", False) else None
+    results: list[list[Message] | InvalidInput] = []
+    with transaction.atomic():
+        keys = {p[3]["dedupe_key"] for p in prepared if not isinstance(p, InvalidInput)} - {""}
+        existing: set[tuple[str, str, str]] = set()
+        if keys:
+            existing = set(
+                Message.objects.filter(dedupe_key__in=keys).values_list(
+                    "dedupe_key", "channel", "recipient_key"
+                )
+            )
+        rows: list[Message] = []
+        owners: list[int] = []
+        targeted = 0
+        for index, entry in enumerate(prepared):
+            if isinstance(entry, InvalidInput):
+                continue
+            item, template, targets, fields = entry
+            targeted += len(targets)
+            dedupe = fields["dedupe_key"]
+            for target in targets:
+                identity = (dedupe, target.channel, target.key)
+                if dedupe and identity in existing:
+                    continue
+                if dedupe:
+                    existing.add(identity)
+                row = Message(
+                    channel=target.channel,
+                    recipient=target.recipient,
+                    address=target.address,
+                    webhook=target.webhook,
+                    recipient_key=target.key,
+                    template_code=template.code,
+                    template_version=template.version,
+                    subject=fields["subject"],
+                    body=fields["body"],
+                    link=item.link[:500],
+                    payload=fields["payload"],
+                    dedupe_key=dedupe,
+                    sender=sender,
+                )
+                if target.channel == Channel.INBOX:
+                    row.status, row.sent_at = MessageStatus.DELIVERED, now
+                elif target.missing:
+                    row.status, row.last_error = (
+                        MessageStatus.FAILED,
+                        _MISSING_TEXT[target.missing],
+                    )
+                else:
+                    row.status, row.next_attempt_at, row.enqueued_at = (
+                        MessageStatus.PENDING,
+                        now,
+                        now,
+                    )
+                rows.append(row)
+                owners.append(index)
+        if not rows:
+            created = []
+        elif savepoint:
+            created = _insert(rows, any(r.dedupe_key for r in rows))
+        else:
+            created = Message.objects.bulk_create(rows, batch_size=500)
+        created_ids = {id(m) for m in created}
+        per_item: dict[int, list[Message]] = defaultdict(list)
+        for row, index in zip(rows, owners, strict=True):
+            if id(row) in created_ids:
+                per_item[index].append(row)
+        for index, entry in enumerate(prepared):
+            results.append(entry if isinstance(entry, InvalidInput) else per_item[index])
+        counts: dict[str, int] = {}
+        for m in created:
+            counts[f"{m.channel}.{m.status}"] = counts.get(f"{m.channel}.{m.status}", 0) + 1
+        if items:
+            audit_record(
+                actor=actor,
+                action="notify.send_many",
+                object_type="notify.message",
+                changes={
+                    "templates": sorted(codes),
+                    "items": len(items),
+                    "invalid": sum(isinstance(p, InvalidInput) for p in prepared),
+                    "dedupe_keys": sorted(keys)[:AUDITED_IDS_MAX],
+                    "created": len(created),
+                    "duplicates": targeted - len(created),
+                    "by_status": counts,
+                    "message_ids": [m.pk for m in created][:AUDITED_IDS_MAX],
+                },
+            )
+        queued = [
+            m.pk
+            for m in created
+            if m.channel in EXTERNAL_CHANNELS and m.status == MessageStatus.PENDING
+        ]
+        if queued:
+            transaction.on_commit(partial(enqueue_delivery, queued))
+    return results
