@@ -663,7 +663,11 @@ def test_requester_cannot_rate_someone_elses_order(hl, citizen, enterprise_user)
     )
     with pytest.raises(NotFound):
         work_order_callback(
-            actor=enterprise_user, order_id=order.pk, version=order.version, rating="satisfied", solved=True
+            actor=enterprise_user,
+            order_id=order.pk,
+            version=order.version,
+            rating="satisfied",
+            solved=True,
         )
 
 
