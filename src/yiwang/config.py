@@ -13,6 +13,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -287,6 +288,20 @@ def test_worker() -> str:
     ``""``. Each worker gets its own var dir, task queue name and cache key prefix, so parallel
     workers never run each other's tasks or read each other's files."""
     return os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
+def worker_redis_url(url: str) -> str:
+    """A Redis URL of its own for each parallel test worker: the database number counts down
+    from the configured one (gw0 keeps it, gw1 takes the one below …), because tests clear the
+    cache and a Redis ``FLUSHDB`` would wipe the other worker's keys. Unchanged outside tests."""
+    worker = test_worker()
+    if not worker.startswith("gw"):
+        return url
+    parts = urlsplit(url)
+    db = int(parts.path.strip("/") or 0) - int(worker[2:])
+    if db < 0:
+        raise ConfigError(f"{url}: no Redis database left for test worker {worker}")
+    return urlunsplit(parts._replace(path=f"/{db}"))
 
 
 def var_dir() -> Path:

@@ -124,8 +124,7 @@ if _cache_url.startswith(("redis://", "rediss://")):
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": _cache_url,
-            "KEY_PREFIX": config.test_worker(),
+            "LOCATION": config.worker_redis_url(_cache_url),
         }
     }
 elif _cache_url.startswith("locmem://"):

@@ -95,8 +95,13 @@ def test_every_variable_is_documented():
 
 def test_parallel_test_workers_get_their_own_var_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("YIWANG_VAR_DIR", str(tmp_path))
+    monkeypatch.delenv("YIWANG_TASKS_URL", raising=False)
     monkeypatch.setenv("PYTEST_XDIST_WORKER", "gw1")
     assert config.var_dir() == tmp_path / "gw1"
     assert config.get("YIWANG_TASKS_URL") == f"sqlite:///{tmp_path}/gw1/tasks.sqlite3"
+    assert config.worker_redis_url("redis://127.0.0.1:6379/14") == "redis://127.0.0.1:6379/13"
+    monkeypatch.setenv("PYTEST_XDIST_WORKER", "gw0")
+    assert config.worker_redis_url("redis://127.0.0.1:6379/14") == "redis://127.0.0.1:6379/14"
     monkeypatch.delenv("PYTEST_XDIST_WORKER")
     assert config.var_dir() == tmp_path
+    assert config.worker_redis_url("redis://127.0.0.1:6379/14") == "redis://127.0.0.1:6379/14"
