@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from yiwang.core import pii
@@ -474,12 +475,11 @@ class CrossCityTransfer(models.Model):
         return f"{self.order_id} {self.direction} {self.peer}"
 
 
-class DailyStat(models.Model):
-    """Roll-up of the orders *received* on one local day, per city × lane × category × channel ×
-    district × lead unit (a cohort: later events of those orders update the row when the day
-    is rolled up again). The statistics page sums these rows; see docs/modules/hotline.md."""
+class StatRow(models.Model):
+    """The dimensions and counters of a statistics roll-up row (one cohort of received orders
+    per city × lane × category × channel × district × lead unit); formulas of the counters:
+    docs/modules/hotline-stats.md."""
 
-    day = models.DateField(_("day received"))
     city = models.ForeignKey("core.Organisation", on_delete=models.CASCADE, related_name="+")
     lane = models.CharField(_("lane"), max_length=20, choices=Lane.choices)
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
@@ -506,7 +506,19 @@ class DailyStat(models.Model):
     called_back = models.PositiveIntegerField(default=0)
     satisfied = models.PositiveIntegerField(default=0)
     solved = models.PositiveIntegerField(default=0)
-    computed_at = models.DateTimeField(auto_now=True)
+    # Set by the roll-up to its start time (not ``auto_now``, which would overwrite it).
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        abstract = True
+
+
+class DailyStat(StatRow):
+    """Roll-up of the orders *received* on one local day, per city × lane × category × channel ×
+    district × lead unit (a cohort: later events of those orders update the row when the day
+    is rolled up again). The statistics page sums these rows; see docs/modules/hotline-stats.md."""
+
+    day = models.DateField(_("day received"))
 
     class Meta:
         verbose_name = _("daily statistics row")
@@ -515,3 +527,25 @@ class DailyStat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.lane}/{self.category}/{self.channel}"
+
+
+class MonthlyStat(StatRow):
+    """Second-level roll-up (月统计): the :class:`DailyStat` rows of one calendar month summed
+    per city × lane × category × channel × district × lead unit, rebuilt by the roll-up in the
+    same transaction as the days it rewrites, so a month row always equals the sum of its
+    days' rows. Long ranges read whole months here instead of ~30× as many daily rows."""
+
+    month = models.DateField(_("month received"))  # the first day of the month
+
+    class Meta:
+        verbose_name = _("monthly statistics row")
+        verbose_name_plural = _("monthly statistics")
+        indexes = [models.Index(fields=["city", "month"], name="hotline_monthlystat_city_month")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(month__day=1), name="hotline_monthlystat_first_of_month"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.lane}/{self.category}/{self.channel}"

@@ -34,7 +34,7 @@ from yiwang.core.errors import Forbidden, InvalidInput
 from yiwang.core.permissions import has_perm
 from yiwang.hotline import permissions as perms
 from yiwang.hotline.choices import Action, Category, Channel, Lane, Rating, Status
-from yiwang.hotline.models import DailyStat, WorkOrder, WorkOrderEvent
+from yiwang.hotline.models import DailyStat, MonthlyStat, WorkOrder, WorkOrderEvent
 from yiwang.hotline.selectors import city_root_id
 from yiwang.worktime import facade as worktime
 
@@ -385,28 +385,92 @@ def _time_key(by: str | None, day: dt.date) -> dt.date | None:
     return None
 
 
+def next_month(month: dt.date) -> dt.date:
+    """The first day of the month after the one of ``month``."""
+    return (month.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+
+
+Span = tuple[dt.date, dt.date]
+
+
+def month_plan(first: dt.date, last: dt.date) -> tuple[list[dt.date], list[Span], list[Span]]:
+    """How to sum the roll-up over the days ``first``–``last`` reading the fewest rows:
+    ``(months, added, subtracted)`` — the months read whole from :class:`MonthlyStat` and the
+    day spans whose :class:`DailyStat` rows are added to them or subtracted from them.
+
+    A month the range covers for more than half its days is read whole, minus the days outside
+    the range (exact: a month row is the sum of its days' rows, and integer sums subtract);
+    a month covered for half its days or less is read day by day. So at most about half a
+    month of daily rows is read at either end of a range, whatever its length."""
+    months: list[dt.date] = []
+    added: list[Span] = []
+    subtracted: list[Span] = []
+    month = first.replace(day=1)
+    while month <= last:
+        month_last = next_month(month) - dt.timedelta(days=1)
+        lo, hi = max(first, month), min(last, month_last)
+        covered, length = (hi - lo).days + 1, month_last.day
+        if 2 * covered <= length:
+            added.append((lo, hi))
+        else:
+            months.append(month)
+            if lo > month:
+                subtracted.append((month, lo - dt.timedelta(days=1)))
+            if hi < month_last:
+                subtracted.append((hi + dt.timedelta(days=1), month_last))
+        month = next_month(month)
+    return months, added, subtracted
+
+
+def _rollup_parts(first: dt.date, last: dt.date, filters: dict) -> list[tuple[int, QuerySet]]:
+    """``(sign, rows)`` whose signed sum is the roll-up of ``first``–``last`` under ``filters``
+    (see :func:`month_plan`)."""
+    months, added, subtracted = month_plan(first, last)
+    parts = []
+    if months:
+        parts.append((1, _filtered(MonthlyStat.objects.filter(month__in=months), filters)))
+    for sign, spans in ((1, added), (-1, subtracted)):
+        if spans:
+            days = Q()
+            for lo, hi in spans:
+                days |= Q(day__gte=lo, day__lte=hi)
+            parts.append((sign, _filtered(DailyStat.objects.filter(days), filters)))
+    return parts
+
+
+def _add_row(into: dict, row: dict, sign: int = 1) -> None:
+    for name in COUNTERS:
+        into[name] += sign * int(row[name] or 0)
+
+
+def _present(groups: dict[tuple, dict]) -> dict[tuple, dict]:
+    """The groups with orders: every roll-up row has ``received`` ≥ 1, so a group whose rows
+    were all subtracted again (days outside the range) sums to 0 received and is dropped."""
+    return {key: counters for key, counters in groups.items() if counters["received"]}
+
+
 def _collect(by: str | None, start: dt.date, end: dt.date, filters: dict) -> dict[tuple, dict]:
     """Counters per key of ``by`` (``None``: one total) over the cohort received in
-    ``start``–``end``: DailyStat rows for past days, live orders for today."""
+    ``start``–``end``: the roll-up for past days (daily rows for the time breakdowns, whole
+    months plus or minus days for the others), live orders for today."""
     keys = _DIMENSIONS[by]
     today = local_today()
     groups: dict[tuple, dict] = {}
     last_rolled = min(end, today - dt.timedelta(days=1))
     if start <= last_rolled:
-        qs = _filtered(DailyStat.objects.filter(day__gte=start, day__lte=last_rolled), filters)
-        if by == "day":
-            qs = qs.annotate(k=F("day"))
-        elif by == "week":
-            qs = qs.annotate(k=TruncWeek("day"))
-        elif by == "month":
-            qs = qs.annotate(k=TruncMonth("day"))
+        if by in ("day", "week", "month"):
+            qs = _filtered(DailyStat.objects.filter(day__gte=start, day__lte=last_rolled), filters)
+            trunc = {"day": F("day"), "week": TruncWeek("day"), "month": TruncMonth("day")}
+            parts = [(1, qs.annotate(k=trunc[by]))]
+        else:
+            parts = _rollup_parts(start, last_rolled, filters)
         sums = {name: Sum(name) for name in COUNTERS}
-        rows = qs.order_by().values(*keys).annotate(**sums) if keys else [qs.aggregate(**sums)]
-        for row in rows:
-            if row["received"] is None:
-                continue
-            key = tuple(_as_date(row[k]) for k in keys)
-            groups[key] = {name: int(row[name] or 0) for name in COUNTERS}
+        for sign, qs in parts:
+            rows = qs.order_by().values(*keys).annotate(**sums) if keys else [qs.aggregate(**sums)]
+            for row in rows:
+                key = tuple(_as_date(row[k]) for k in keys)
+                _add_row(groups.setdefault(key, _zero()), row, sign)
+        groups = _present(groups)
     if start <= today <= end:
         live = _filtered(orders_received(today, today), filters)
         order_keys = [] if by in ("day", "week", "month") else keys
@@ -531,38 +595,68 @@ def _rows(by: str, groups: dict[tuple, dict]) -> list[dict]:
 
 # --- the whole page at once -----------------------------------------------------------------
 
-# Dimensions of the one-pass read-out; week, month and the total are folded from the days.
+# Dimensions of the page's read-out; week, month and the total are folded from the days.
 _SETS = ("day", "category", "channel", "lane", "district", "unit")
-_SET_COLUMNS = ("day", "category", "channel", "lane", "district_id", "lead_unit_id")
+_SET_COLUMNS = {
+    "day": "day",
+    "category": "category",
+    "channel": "channel",
+    "lane": "lane",
+    "district": "district_id",
+    "unit": "lead_unit_id",
+}
 
 
-def _rolled_up_sets(first: dt.date, last: dt.date, filters: dict) -> dict[str, dict]:
-    """Counters of the DailyStat rows of ``first``–``last`` per value of each of :data:`_SETS`.
+def _grouping_sets(qs: QuerySet, names: tuple[str, ...]) -> dict[str, dict[tuple, dict]]:
+    """Counters of the roll-up rows ``qs`` per value of each dimension of ``names``.
 
     PostgreSQL answers with one scan (``GROUP BY GROUPING SETS``); other databases with one
     GROUP BY per dimension. Both sum the same columns of the same filtered rows."""
-    qs = _filtered(DailyStat.objects.filter(day__gte=first, day__lte=last), filters).order_by()
+    qs = qs.order_by()
+    columns = [_SET_COLUMNS[name] for name in names]
     sums = {name: Sum(name) for name in COUNTERS}
-    out: dict[str, dict] = {name: {} for name in _SETS}
-    if connection.vendor == "postgresql":
-        sql, params = qs.values(*_SET_COLUMNS).annotate(**sums).query.sql_with_params()
+    out: dict[str, dict] = {name: {} for name in names}
+    if connection.vendor == "postgresql" and len(columns) > 1:
+        sql, params = qs.values(*columns).annotate(**sums).query.sql_with_params()
         head, _sep, _group_by = sql.rpartition(" GROUP BY ")
-        table = connection.ops.quote_name(DailyStat._meta.db_table)
-        cols = [f"{table}.{connection.ops.quote_name(c)}" for c in _SET_COLUMNS]
+        table = connection.ops.quote_name(qs.model._meta.db_table)
+        cols = [f"{table}.{connection.ops.quote_name(c)}" for c in columns]
         head = head.replace("SELECT ", f"SELECT GROUPING({', '.join(cols)}) AS g, ", 1)
         sets = ", ".join(f"({c})" for c in cols)
-        width = len(_SET_COLUMNS)
+        width = len(columns)
         with connection.cursor() as cursor:
             cursor.execute(f"{head} GROUP BY GROUPING SETS ({sets})", params)
             for row in cursor.fetchall():
                 grouping, keys, values = row[0], row[1 : 1 + width], row[1 + width :]
                 index = next(i for i in range(width) if not grouping >> (width - 1 - i) & 1)
-                counters = {name: int(v or 0) for name, v in zip(COUNTERS, values, strict=True)}
-                out[_SETS[index]][(keys[index],)] = counters
+                counters = dict(zip(COUNTERS, values, strict=True))
+                out[names[index]][(keys[index],)] = counters
     else:
-        for name, column in zip(_SETS, _SET_COLUMNS, strict=True):
+        for name, column in zip(names, columns, strict=True):
             for row in qs.values(column).annotate(**sums):
-                out[name][(row[column],)] = {c: int(row[c] or 0) for c in COUNTERS}
+                out[name][(row[column],)] = row
+    return out
+
+
+def _rolled_up_sets(first: dt.date, last: dt.date, filters: dict) -> dict[str, dict]:
+    """Counters of the roll-up over ``first``–``last`` per value of each of :data:`_SETS`.
+
+    The days: one GROUP BY over the daily rows of the range. The other dimensions: one
+    grouping-sets pass over each part of :func:`month_plan` (the whole months' MonthlyStat rows,
+    the daily rows added or subtracted at the ends), summed with their signs here."""
+    sums = {name: Sum(name) for name in COUNTERS}
+    daily = _filtered(DailyStat.objects.filter(day__gte=first, day__lte=last), filters)
+    days: dict[tuple, dict] = {}
+    for row in daily.order_by().values("day").annotate(**sums):
+        _add_row(days.setdefault((row["day"],), _zero()), row)
+    out: dict[str, dict] = {"day": _present(days)}
+    dimensions = _SETS[1:]
+    groups: dict[str, dict] = {name: {} for name in dimensions}
+    for sign, qs in _rollup_parts(first, last, filters):
+        for name, rows in _grouping_sets(qs, dimensions).items():
+            for key, row in rows.items():
+                _add_row(groups[name].setdefault(key, _zero()), row, sign)
+    out.update({name: _present(groups[name]) for name in dimensions})
     return out
 
 

@@ -1,5 +1,6 @@
 """Daily statistics roll-up (日统计): recompute the :class:`DailyStat` rows of whole receipt
-days from the work orders, replacing the rows of those days in one transaction.
+days from the work orders, replacing the rows of those days in one transaction, and rebuild the
+:class:`MonthlyStat` rows (月统计) of their months from the daily rows in the same transaction.
 
 A row is a cohort: the orders *received* on one local day, so a day is recomputed whenever one
 of its orders changes (``updated_at`` after the last run). Idempotent: running it twice over the
@@ -12,15 +13,16 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.db import connection, transaction
-from django.db.models import Max
-from django.db.models.functions import TruncDate
+from django.db.models import Max, Q, Sum
+from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
 from yiwang.core.audit import audit_record
 from yiwang.hotline import stats
-from yiwang.hotline.models import DailyStat
+from yiwang.hotline.models import DailyStat, MonthlyStat
 
 ROLLUP_KEYS = ["d", "city_id", "lane", "category", "channel", "district_id", "lead_unit_id"]
+MONTH_KEYS = ["m", "city_id", "lane", "category", "channel", "district_id", "lead_unit_id"]
 ROLLUP_LOCK = 0x59_57_53_54  # pg advisory lock: one roll-up at a time replaces rows
 INSERT_BATCH = 2000
 
@@ -76,16 +78,17 @@ def stats_rollup(
                 channel=key[4],
                 district_id=key[5],
                 lead_unit_id=key[6],
+                # The run's start time marks the rows: orders changed during the run stay
+                # dirty. Set on insert (not updated afterwards: no dead copy of every row).
+                computed_at=started,
                 **counters,
             )
             for key, counters in groups.items()
         ]
         DailyStat.objects.bulk_create(rows, batch_size=INSERT_BATCH)
-        # The run's start time marks the rows: orders changed during the run stay dirty.
-        written = DailyStat.objects.filter(day__in=wanted)
-        if city_id is not None:
-            written = written.filter(city_id=city_id)
-        written.update(computed_at=started)
+        months = _rebuild_months(
+            {day.replace(day=1) for day in wanted}, city_id=city_id, started=started
+        )
         stats.rollup_changed()  # this process at once, every process after commit
         transaction.on_commit(stats.rollup_changed)
         audit_record(
@@ -98,8 +101,40 @@ def stats_rollup(
                 "first": first.isoformat(),
                 "last": last.isoformat(),
                 "rows": len(rows),
+                "month_rows": months,
             },
         )
+    return len(rows)
+
+
+def _rebuild_months(months: set[dt.date], *, city_id: int | None, started: dt.datetime) -> int:
+    """Replace the MonthlyStat rows of ``months`` (firsts of months) by the sums of their
+    DailyStat rows; one GROUP BY in the database. Returns the number of rows written."""
+    old = MonthlyStat.objects.filter(month__in=months)
+    days = Q()
+    for month in months:
+        days |= Q(day__gte=month, day__lt=stats.next_month(month))
+    daily = DailyStat.objects.filter(days)
+    if city_id is not None:
+        old = old.filter(city_id=city_id)
+        daily = daily.filter(city_id=city_id)
+    old.delete()
+    sums = (
+        daily.annotate(m=TruncMonth("day"))
+        .order_by()
+        .values(*MONTH_KEYS)
+        .annotate(**{name: Sum(name) for name in stats.COUNTERS})
+    )
+    rows = [
+        MonthlyStat(
+            month=row["m"],
+            computed_at=started,
+            **{key: row[key] for key in MONTH_KEYS[1:]},
+            **{name: row[name] or 0 for name in stats.COUNTERS},
+        )
+        for row in sums
+    ]
+    MonthlyStat.objects.bulk_create(rows, batch_size=INSERT_BATCH)
     return len(rows)
 
 
