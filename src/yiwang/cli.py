@@ -202,7 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
         "worktime", help="working-time calendar: deadline, between, import, years", add_help=False
     )
     sub.add_parser(
-        "hotline", help="12345 hotline: evaluate-dispatch, train-dispatch", add_help=False
+        "hotline",
+        help="12345 hotline: evaluate-dispatch, train-dispatch, fetch-mail",
+        add_help=False,
     )
     sub.add_parser("manage", help="Django management commands", add_help=False)
     return parser

@@ -176,6 +176,15 @@ VARIABLES: dict[str, Variable] = {
             "20",
         ),
         Variable(
+            "YIWANG_HOTLINE_MAILDIR",
+            "path",
+            "",
+            "Hotline email-to-order: the Maildir the mail server delivers the hotline mailbox "
+            "into; its new messages become work orders every minute (channel email). Empty: "
+            "email intake off.",
+            "/srv/mail/12345/Maildir",
+        ),
+        Variable(
             "YIWANG_WEB_THREADS",
             "int",
             "4",

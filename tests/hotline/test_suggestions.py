@@ -4,10 +4,12 @@ the lead unit at dispatch."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import random
 import re
 
+import numpy as np
 import pytest
 
 from tests.hotline.conftest import bj
@@ -44,13 +46,47 @@ def units(hl):
     return out
 
 
+@pytest.fixture(scope="module")
+def named_models():
+    """Classifiers trained on the generated corpus with unit *names* as labels, one per set of
+    unit names, shared by the tests of this module (training is the slow part of the fixture
+    below). Names, not ids: the units' ids change from test to test (rolled back rows,
+    PostgreSQL sequences), their names do not. Tests only read these models."""
+    return {}
+
+
+def _relabelled(model: DispatchClassifier, label_of: dict[str, str]) -> DispatchClassifier:
+    """A copy of ``model`` answering with ``label_of[label]`` instead of ``label``.
+
+    The fitted estimator is shared and left untouched: only the copy's class labels differ (the
+    classifier's labels are whatever identifies a unit, here names → ids as text)."""
+    clone = copy.copy(model)
+    clone._model = copy.copy(model._model)
+    clone._model.classes_ = np.array([label_of[str(u)] for u in model._model.classes_])
+    clone._compile()
+    return clone
+
+
 @pytest.fixture
-def trained(hl, units, tmp_path, monkeypatch):
-    """A classifier of the test city (labels are unit ids) in a private var dir."""
+def trained(hl, units, tmp_path, monkeypatch, named_models):
+    """A classifier of the test city (labels are unit ids) in a private var dir: the same
+    samples as ``generated_samples(city, count=1500)``, trained once per module."""
     monkeypatch.setenv("YIWANG_VAR_DIR", str(tmp_path))
     city = hl.city.pk
     samples = suggestions.generated_samples(city, count=1500)
-    DispatchClassifier().train(samples).save(suggestions.model_path(city))
+    name_of = {
+        str(pk): name
+        for pk, name in type(hl.city)
+        .objects.filter(pk__in={int(u) for _, u in samples})
+        .values_list("pk", "name")
+    }
+    named = tuple((text, name_of[unit]) for text, unit in samples)
+    model = named_models.get(named)
+    if model is None:
+        model = named_models[named] = DispatchClassifier().train(named)
+    _relabelled(model, {name: pk for pk, name in name_of.items()}).save(
+        suggestions.model_path(city)
+    )
     return units
 
 
@@ -121,8 +157,8 @@ def test_the_model_is_reloaded_when_its_file_changes(hl, trained):
     city = hl.city.pk
     first = suggestions.city_classifier(city)
     assert suggestions.city_classifier(city) is first  # loaded once
-    samples = suggestions.generated_samples(city, count=800)
-    DispatchClassifier().train(samples).save(suggestions.model_path(city))
+    # A retrain replaces the file (a new file, as save() writes to a temp file and renames it).
+    first.save(suggestions.model_path(city))
     assert suggestions.city_classifier(city) is not first
 
 

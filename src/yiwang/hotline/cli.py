@@ -2,13 +2,17 @@
 
     yiwang hotline evaluate-dispatch [--city CODE] [--test-size 0.2] [--seed N] [--min-closed N]
     yiwang hotline train-dispatch [--city CODE]
+    yiwang hotline fetch-mail [--maildir PATH] [--limit N]
 
 ``evaluate-dispatch`` trains on a stratified split of the city's closed orders and reports on
 the held-out rest: accuracy, top-3 accuracy and per-unit precision/recall as a table, then one
 JSON line (last line of stdout). With fewer than ``--min-closed`` closed orders (default
 :data:`yiwang.hotline.suggestions.MIN_CLOSED_ORDERS`) it evaluates on the generated corpus
 instead and says so. ``train-dispatch`` trains and saves the model the web processes use (what
-the weekly task does). Exit codes: 0 done, 2 bad input. Django is set up by the caller.
+the weekly task does). ``fetch-mail`` turns the new messages of the hotline Maildir into work
+orders (what the task does every minute; docs/modules/hotline-mail.md) and prints one JSON line
+per message, then a summary line. Exit codes: 0 done, 1 another fetch holds the Maildir, 2 bad
+input. Django is set up by the caller.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import json
 import sys
 
 EXIT_OK = 0
+EXIT_BUSY = 1
 EXIT_BAD_INPUT = 2
 
 
@@ -40,6 +45,16 @@ def _fraction(value: str) -> float:
     return number
 
 
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
+    return number
+
+
 def build_parser() -> argparse.ArgumentParser:
     from yiwang.hotline.suggestions import MIN_CLOSED_ORDERS
 
@@ -57,6 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train = sub.add_parser("train-dispatch", help="train and save the city's dispatch model")
     train.add_argument("--city", help="city organisation code (default: every city)")
+    fetch = sub.add_parser("fetch-mail", help="turn the hotline Maildir's new mail into orders")
+    fetch.add_argument("--maildir", help="Maildir to read (default: YIWANG_HOTLINE_MAILDIR)")
+    fetch.add_argument("--limit", type=_positive, help="at most this many messages")
     return parser
 
 
@@ -138,10 +156,42 @@ def cmd_train(args) -> int:
     return EXIT_BAD_INPUT if failed else EXIT_OK
 
 
+def cmd_fetch_mail(args) -> int:
+    from pathlib import Path
+
+    from yiwang.core.context import bind
+    from yiwang.hotline.mail import mail_fetch, maildir_path
+
+    root = Path(args.maildir) if args.maildir else maildir_path()
+    if root is None:
+        raise UsageError(
+            "yiwang hotline: no Maildir (give --maildir or set YIWANG_HOTLINE_MAILDIR)"
+        )
+    if root.exists() and not root.is_dir():
+        raise UsageError(f"yiwang hotline: {root} is not a directory")
+    with bind(channel="cli"):
+        outcomes = mail_fetch(maildir=root, limit=args.limit)
+    if outcomes is None:
+        print(f"yiwang hotline: another fetch is reading {root}; try again", file=sys.stderr)
+        return EXIT_BUSY
+    summary: dict[str, int] = {}
+    for outcome in outcomes:
+        summary[outcome.status] = summary.get(outcome.status, 0) + 1
+        sys.stdout.write(json.dumps(outcome.as_dict(), ensure_ascii=False) + "\n")
+    sys.stdout.write(
+        json.dumps({"maildir": str(root), "messages": len(outcomes), **summary}) + "\n"
+    )
+    return EXIT_OK
+
+
 def main(argv: list[str]) -> int:
     try:
         args = build_parser().parse_args(argv)
-        handler = {"evaluate-dispatch": cmd_evaluate, "train-dispatch": cmd_train}
+        handler = {
+            "evaluate-dispatch": cmd_evaluate,
+            "train-dispatch": cmd_train,
+            "fetch-mail": cmd_fetch_mail,
+        }
         return handler[args.command](args)
     except UsageError as exc:
         print(str(exc), file=sys.stderr)

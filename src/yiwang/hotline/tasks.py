@@ -1,5 +1,5 @@
 """Background work of the hotline (Huey): the SLA sweep every five minutes, 跨市联动 delivery
-and its retry sweep every minute (thin tasks)."""
+and its retry sweep every minute, email-to-order every minute (thin tasks)."""
 
 from __future__ import annotations
 
@@ -60,3 +60,15 @@ def hotline_dispatch_model_retrain_task() -> None:
 
     with bind(channel="task"):
         retrain()
+
+
+@db_periodic_task(crontab(minute="*"))
+def hotline_mail_fetch_task() -> None:
+    """Email-to-order: the new messages of ``YIWANG_HOTLINE_MAILDIR`` become work orders
+    (nothing to do when it is not set; a fetch still running makes this one return)."""
+    from yiwang.hotline.mail import mail_fetch, maildir_path
+
+    if maildir_path() is None:
+        return
+    with bind(channel="email"):
+        mail_fetch()

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from yiwang import config
 from yiwang.core.audit import audit_record, snapshot
 from yiwang.core.choices import AccountKind
-from yiwang.core.errors import Conflict, Forbidden, InvalidInput
+from yiwang.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from yiwang.core.permissions import has_perm
 from yiwang.hotline import permissions as perms
 from yiwang.hotline import selectors
@@ -183,8 +183,14 @@ def _may_attach(actor, order: WorkOrder) -> bool:
 
 
 def attachment_add(*, actor, order_id: int, uploaded_file) -> Attachment:
-    """Attach a file to a visible order (≤ ``MAX_PER_ORDER`` files, ≤ the configured size)."""
-    order = selectors.work_order_get(actor=actor, pk=order_id)
+    """Attach a file to a visible order (≤ ``MAX_PER_ORDER`` files, ≤ the configured size);
+    ``actor=None`` is the system itself (email intake), for which no visibility scope applies."""
+    if actor is None:
+        order = WorkOrder.objects.filter(pk=order_id).first()
+        if order is None:
+            raise NotFound("work order")
+    else:
+        order = selectors.work_order_get(actor=actor, pk=order_id)
     if not _may_attach(actor, order):
         raise Forbidden(
             "hotline.permission_denied", _("You may not add attachments to this work order.")

@@ -36,6 +36,24 @@ def _error(field: str, code: str, message: str) -> dict:
     return {"field": field, "code": code, "message": message}
 
 
+def _bounded_text(
+    errors: list[dict],
+    field: str,
+    value: str | None,
+    limit: int,
+    code: str,
+    message: str,
+    *,
+    minimum: int = 1,
+) -> str:
+    """``value`` stripped; appends ``code`` to ``errors`` unless it has ``minimum`` to
+    ``limit`` characters (``message`` is formatted with ``n=limit``)."""
+    text = (value or "").strip()
+    if not minimum <= len(text) <= limit:
+        errors.append(_error(field, code, message % {"n": limit}))
+    return text
+
+
 def _check_actor(actor, city_id: int) -> None:
     """A manager of the knowledge base of ``city_id`` (``actor=None``: system, seed)."""
     if actor is None:
@@ -52,27 +70,23 @@ def clean_article_fields(values: dict, city_id: int) -> dict:
     errors: list[dict] = []
     out: dict[str, Any] = {}
     if "title" in values:
-        title = (values["title"] or "").strip()
-        if not 1 <= len(title) <= TITLE_MAX:
-            errors.append(
-                _error(
-                    "title",
-                    "hotline.invalid_title",
-                    _("Give a title of 1 to %(n)d characters.") % {"n": TITLE_MAX},
-                )
-            )
-        out["title"] = title
+        out["title"] = _bounded_text(
+            errors,
+            "title",
+            values["title"],
+            TITLE_MAX,
+            "hotline.invalid_title",
+            _("Give a title of 1 to %(n)d characters."),
+        )
     if "body" in values:
-        body = (values["body"] or "").strip()
-        if not 1 <= len(body) <= BODY_MAX:
-            errors.append(
-                _error(
-                    "body",
-                    "hotline.invalid_body",
-                    _("Give an answer of 1 to %(n)d characters.") % {"n": BODY_MAX},
-                )
-            )
-        out["body"] = body
+        out["body"] = _bounded_text(
+            errors,
+            "body",
+            values["body"],
+            BODY_MAX,
+            "hotline.invalid_body",
+            _("Give an answer of 1 to %(n)d characters."),
+        )
     if "category" in values:
         category = values["category"] or ""
         if category and category not in Category.values:
@@ -102,16 +116,15 @@ def clean_article_fields(values: dict, city_id: int) -> dict:
             )
         out["keywords"] = keywords
     if "source" in values:
-        source = (values["source"] or "").strip()
-        if len(source) > SOURCE_MAX:
-            errors.append(
-                _error(
-                    "source",
-                    "hotline.invalid_source",
-                    _("Give a source of at most %(n)d characters.") % {"n": SOURCE_MAX},
-                )
-            )
-        out["source"] = source
+        out["source"] = _bounded_text(
+            errors,
+            "source",
+            values["source"],
+            SOURCE_MAX,
+            "hotline.invalid_source",
+            _("Give a source of at most %(n)d characters."),
+            minimum=0,
+        )
     if "unit_id" in values:
         unit_id = values["unit_id"]
         if unit_id is not None:
