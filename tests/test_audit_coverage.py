@@ -32,6 +32,8 @@ DELEGATES: dict[str, str] = {
     # hotline: dispatch, reassign and automatic dispatch audit in dispatch._assign
     "work_order_auto_dispatch": "auto_dispatch_locked",
     "auto_dispatch_locked": "_assign",
+    # hotline: intake writes its records in bulk in intake._record_intake
+    "work_order_create": "_record_intake",
     # notify: send_many audits in sending._store_many
     "notification_send_many": "_store_many",
     "work_order_dispatch": "_assign",

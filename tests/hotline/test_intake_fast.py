@@ -82,3 +82,50 @@ def test_dispatch_notification_is_one_bulk_send(make_order, hl, run_tasks):
 
     notify_dispatched(order.pk, order.version)
     assert Message.objects.filter(dedupe_key=key).count() == 2
+
+
+def test_an_order_routed_at_intake_is_inserted_dispatched(make_order, hl):
+    make_order()  # catalogue and policy now cached
+    with CaptureQueriesContext(connection) as queries:
+        order = make_order(contact_phone="13800138006")
+    writes = [q["sql"] for q in queries if 'hotline_workorder"' in q["sql"].split(" WHERE")[0]]
+    assert [w.split()[0] for w in writes if not w.startswith("SELECT")] == ["INSERT"]
+    assert not [q for q in queries if "hotline_slapolicy" in q["sql"]]
+    stored = type(order).objects.get(pk=order.pk)
+    assert (stored.status, stored.version, stored.lead_unit_id) == (
+        Status.DISPATCHED,
+        2,
+        hl.xz_dept.pk,
+    )
+    assert stored.sla_policy_id and stored.sign_deadline and stored.reply_deadline
+    assert stored.sla_check_at == order.sla_check_at is not None
+    events = list(stored.events.order_by("at", "id").values_list("action", "to_status"))
+    assert events == [("create", Status.RECEIVED), ("dispatch", Status.DISPATCHED)]
+    audits = AuditLog.objects.filter(object_type="hotline.workorder", object_id=str(order.pk))
+    by_action = {a.action: a.changes for a in audits}
+    assert set(by_action) == {"hotline.order.create", "hotline.order.dispatch"}
+    assert by_action["hotline.order.create"]["status"] == [None, Status.RECEIVED]
+    assert by_action["hotline.order.create"]["id"] == [None, order.pk]
+    assert by_action["hotline.order.dispatch"]["status"] == [Status.RECEIVED, Status.DISPATCHED]
+    assert by_action["hotline.order.dispatch"]["version"] == [1, 2]
+
+
+def test_a_policy_revision_applies_to_the_next_dispatch_at_once(make_order, hl):
+    from yiwang.hotline.services.sla import sla_policy_revise
+
+    first = make_order()
+    policy = first.sla_policy
+    sla_policy_revise(
+        actor=hl.operator,
+        lane=policy.lane,
+        category=policy.category,
+        expected_version=policy.version,
+        sign_hours=policy.sign_hours + 1,
+        handle_days=policy.handle_days,
+        callback_days=policy.callback_days,
+        yellow_ratio=policy.yellow_ratio,
+        red_ratio=policy.red_ratio,
+    )
+    second = make_order(contact_phone="13800138007")
+    assert second.sla_policy.version == policy.version + 1
+    assert type(first).objects.get(pk=first.pk).sla_policy_id == policy.pk  # first keeps its own

@@ -13,6 +13,7 @@ from django.db.models import Q, QuerySet
 
 from yiwang.core.choices import AccountKind
 from yiwang.core.errors import NotFound
+from yiwang.core.localcache import ProcessCache
 from yiwang.core.permissions import has_perm, restrict
 from yiwang.hotline import permissions as perms
 from yiwang.hotline.models import DispatchRule, SlaPolicy, WorkOrder, WorkOrderEvent
@@ -120,12 +121,27 @@ def work_order_public_list(*, city_id: int | None = None) -> QuerySet:
     return qs.select_related("lead_unit")
 
 
+# (lane, category) → the active policy, per process (``core.localcache``); the policy
+# services forget it (``sla_policy_forget``).
+_policy_cache = ProcessCache("hotline-sla-policy", timeout=300)
+
+
 def sla_policy_current(*, lane: str, category: str) -> SlaPolicy | None:
-    return (
-        SlaPolicy.objects.filter(lane=lane, category=category, active=True)
-        .order_by("-version")
-        .first()
-    )
+    """The active (latest) policy of a lane and category. Read at every dispatch, so cached
+    per process until a revision (``services.sla.sla_policy_revise``) forgets it."""
+
+    def load() -> SlaPolicy | None:
+        return (
+            SlaPolicy.objects.filter(lane=lane, category=category, active=True)
+            .order_by("-version")
+            .first()
+        )
+
+    return _policy_cache.get((lane, category), load)
+
+
+def sla_policy_forget(*, lane: str, category: str) -> None:
+    _policy_cache.forget((lane, category))
 
 
 def dispatch_rules_active(*, city_id: int) -> QuerySet:

@@ -20,7 +20,6 @@ import logging
 import re
 import threading
 import unicodedata
-import uuid
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +28,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from yiwang import config
+from yiwang.core.localcache import ProcessCache
 from yiwang.hotline import classifier as clf
 from yiwang.hotline.choices import Status
 from yiwang.hotline.models import WorkOrder
@@ -124,52 +124,31 @@ def _model_units(model: clf.DispatchClassifier, city_id: int) -> dict[str, tuple
 # --- suggestions -----------------------------------------------------------------------------
 
 
-RULES_CACHE_SECONDS = 60
-_rules_lock = threading.Lock()
-# city id → (token, [(rule, lead unit name)]); valid while the shared cache holds the same token.
-_rules_local: dict[int, tuple[str, list]] = {}
-
-
-def rules_cache_key(city_id: int) -> str:
-    return f"hotline:dispatch-rules:{int(city_id)}"
+# city id → [(rule, lead unit name)], per process (see ``core.localcache``).
+_rules_cache = ProcessCache("hotline-dispatch-rules", timeout=60)
 
 
 def forget_rules(city_id: int) -> None:
-    """Drop every process's cached catalogue of the city (called when a rule changes)."""
-    from django.core.cache import cache
-
-    cache.delete(rules_cache_key(city_id))
+    """Drop every process's cached catalogue of the city (now and after commit); called by
+    every rule service."""
+    _rules_cache.forget(int(city_id))
 
 
 def active_rules(city_id: int) -> list:
     """``[(rule, lead unit name)]``: the city's active rules (co-units prefetched), in
-    catalogue order, cached per process while the shared cache keeps this process's token.
-
-    Every rule service deletes the token (at once and again after commit) and it expires after
-    ``RULES_CACHE_SECONDS``: an edit applies immediately in the editing process and, with a
-    shared cache (Redis), on the next read in every other one. Used by the operator's
-    suggestions (every keystroke) and by intake routing (every order): one cache read instead
-    of two queries."""
-    from django.core.cache import cache
-
+    catalogue order, cached per process (``core.localcache.ProcessCache``): an edit applies at
+    once in the editing process and, with a shared cache (Redis), on the next read in every
+    other one. Used by the operator's suggestions (every keystroke) and by intake routing
+    (every order): one cache read instead of two queries."""
     from yiwang.hotline import selectors
 
-    key = rules_cache_key(city_id)
-    token = cache.get(key)
-    local = _rules_local.get(city_id)
-    if token is not None and local is not None and local[0] == token:
-        return local[1]
-    rules = [
-        (rule, rule.lead_unit.name)
-        for rule in selectors.dispatch_rules_active(city_id=city_id).select_related("lead_unit")
-    ]
-    if token is None:
-        token = uuid.uuid4().hex
-        if not cache.add(key, token, timeout=RULES_CACHE_SECONDS):
-            token = cache.get(key) or token
-    with _rules_lock:
-        _rules_local[city_id] = (token, rules)
-    return rules
+    def load() -> list:
+        return [
+            (rule, rule.lead_unit.name)
+            for rule in selectors.dispatch_rules_active(city_id=city_id).select_related("lead_unit")
+        ]
+
+    return _rules_cache.get(int(city_id), load)
 
 
 def _rule_for(*, city_id: int, text: str, category: str | None, district_id: int | None):

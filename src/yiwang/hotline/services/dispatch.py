@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -133,7 +134,6 @@ def _assign(
     note: str = "",
     extra: dict | None = None,
     unit_id: int | None = None,
-    fresh: bool = False,
 ) -> WorkOrder:
     """The one way an order gets a (new) lead unit: deadlines, conditional update + timeline
     event, co-units, notification after commit, audit record. Call inside the transaction."""
@@ -148,7 +148,7 @@ def _assign(
         unit_id=unit_id,
         related={"sla_policy": policy},
     )
-    _after_dispatch(order, co_unit_ids, fresh=fresh)
+    _after_dispatch(order, co_unit_ids)
     audit_record(
         actor=actor,
         action=f"hotline.order.{action}",
@@ -194,45 +194,99 @@ def work_order_auto_dispatch(*, actor, order_id: int, at: dt.datetime | None = N
         return auto_dispatch_locked(actor=actor, order=order, at=at)
 
 
-def auto_dispatch_locked(
-    *, actor, order: WorkOrder, at: dt.datetime | None = None, fresh: bool = False
-) -> bool:
-    """:func:`work_order_auto_dispatch` of an order already locked (or created) in the
-    caller's transaction; updates ``order`` in memory. ``fresh``: created in this transaction
-    (no co-units to clear). Intake calls it directly: no second read of the order."""
-    if order.status != Status.RECEIVED:
-        return False
+@dataclass(frozen=True)
+class Route:
+    """Where the catalogue (or the confident classifier) sends an order."""
+
+    lead_unit_id: int
+    co_unit_ids: list[int]
+    rule_id: int | None
+    note: str
+
+
+def _route(order: WorkOrder) -> Route | None:
+    """The first matching catalogue rule; without one, for the enterprise lane only, the
+    classifier's unit when it is confident; else None (an operator dispatches)."""
     rule = find_rule(order)
     if rule is not None:
-        _assign(
-            order=order,
-            actor=actor,
-            action=Action.DISPATCH,
+        return Route(
             lead_unit_id=rule.lead_unit_id,
-            co_unit_ids=[u.pk for u in rule.co_units.all()],
-            at=at or common.now(),
+            co_unit_ids=[u.pk for u in rule.co_units.all() if u.pk != rule.lead_unit_id],
             rule_id=rule.pk,
             note=_("Dispatched by rule %(rule)s") % {"rule": rule},
-            fresh=fresh,
         )
-        return True
     if order.lane != Lane.ENTERPRISE:
-        return False
+        return None
     smart = _smart_unit(order)
     if smart is None:
-        return False
+        return None
     unit_id, confidence = smart
+    return Route(
+        lead_unit_id=unit_id,
+        co_unit_ids=[],
+        rule_id=None,
+        note=_("Smart dispatch, confidence %(confidence).2f") % {"confidence": confidence},
+    )
+
+
+def auto_dispatch_locked(*, actor, order: WorkOrder, at: dt.datetime | None = None) -> bool:
+    """:func:`work_order_auto_dispatch` of an order already locked in the caller's
+    transaction; updates ``order`` in memory."""
+    if order.status != Status.RECEIVED:
+        return False
+    route = _route(order)
+    if route is None:
+        return False
     _assign(
         order=order,
         actor=actor,
         action=Action.DISPATCH,
-        lead_unit_id=unit_id,
-        co_unit_ids=[],
+        lead_unit_id=route.lead_unit_id,
+        co_unit_ids=route.co_unit_ids,
         at=at or common.now(),
-        note=_("Smart dispatch, confidence %(confidence).2f") % {"confidence": confidence},
-        fresh=fresh,
+        rule_id=route.rule_id,
+        note=route.note,
     )
     return True
+
+
+@dataclass(frozen=True)
+class FreshDispatch:
+    """How intake routes a new order before inserting it (:func:`plan_fresh_dispatch`)."""
+
+    route: Route
+    before: dict  # the changed fields' values before the dispatch, for the audit record
+
+
+def plan_fresh_dispatch(order: WorkOrder, *, at: dt.datetime) -> FreshDispatch | None:
+    """即接即转 of an order **not yet inserted**: the routing of :func:`auto_dispatch_locked`
+    applied to the unsaved instance — status, unit, policy, deadlines, ``sla_check_at`` and a
+    version one past creation — so that intake inserts the order already dispatched: one
+    INSERT where creating and then dispatching took an INSERT and an UPDATE. None when nothing
+    routes it (it is inserted as received and waits for an operator)."""
+    from yiwang.hotline.services.sla import order_check_at
+
+    if order.status != Status.RECEIVED:
+        return None
+    route = _route(order)
+    if route is None:
+        return None
+    changes, policy = _assignment(
+        order, lead_unit_id=route.lead_unit_id, at=at, rule_id=route.rule_id
+    )
+    before = snapshot(order, [*changes, "version"])
+    for key, value in changes.items():
+        setattr(order, key, value)
+    order.sla_policy = policy
+    order.version += 1  # created, then dispatched: as if the two had been separate writes
+    order.sla_check_at = order_check_at(order)
+    return FreshDispatch(route=route, before=before)
+
+
+def after_fresh_dispatch(order: WorkOrder, plan: FreshDispatch) -> None:
+    """After the INSERT of a planned order (same transaction): co-units and, on commit, the
+    units' notification. Intake writes the timeline events and audit records in bulk."""
+    _after_dispatch(order, plan.route.co_unit_ids, fresh=True)
 
 
 def _check_units(order: WorkOrder, lead_unit_id: int, co_unit_ids: list[int] | None) -> None:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yiwang.core import facade as core
-from yiwang.core.audit import audit_record, snapshot
+from yiwang.core.audit import audit_entry, audit_record_many, snapshot
 from yiwang.core.choices import AccountKind, OrgKind
 from yiwang.core.errors import Conflict, Forbidden, InvalidInput
 from yiwang.core.permissions import has_perm
@@ -34,6 +34,11 @@ from yiwang.hotline.choices import (
 from yiwang.hotline.models import CONTENT_MAX_LENGTH, DailyCounter, WorkOrder, WorkOrderEvent
 from yiwang.hotline.suggestions import is_repeat
 
+_GENERATED = tuple(
+    f.attname
+    for f in WorkOrder._meta.concrete_fields
+    if f.primary_key or getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+)
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _LANDLINE = re.compile(r"^0\d{2,3}\d{7,8}$")
 _SERVICE_NUMBER = re.compile(r"^[48]00\d{7}$")
@@ -353,60 +358,53 @@ def work_order_create(
     # Before the transaction: the counter's row lock is held for one statement (see there).
     number = next_number(city_id=city_id, at=received)
     lat, lng = _coordinate(lat, "lat"), _coordinate(lng, "lng")
+    order = WorkOrder(
+        number=number,
+        city_id=city_id,
+        channel=channel,
+        category=category,
+        lane=Lane.ENTERPRISE if requester_kind == RequesterKind.ENTERPRISE else Lane.GENERAL,
+        status=status,
+        requester_kind=requester_kind,
+        requester_name=data["requester_name"],
+        contact_phone=data["contact_phone"],
+        enterprise_name=(data["enterprise_name"] or "").strip()[:200],
+        enterprise_uscc=data["enterprise_uscc"],
+        owner=actor if public else None,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        title=(title or "").strip() or data["content"][:30],
+        content=data["content"],
+        address=(address or "").strip(),
+        lat=lat,
+        lng=lng,
+        district_id=district_id,
+        street_id=street_id,
+        confidential=confidential,
+        emergency=emergency,
+        transferred_to=transferred_to if emergency else "",
+        transferred_at=received if status == Status.TRANSFERRED else None,
+        exclusion_reason=exclusion_reason,
+        idempotency_key=key,
+        repeat=repeat,
+        received_at=received,
+    )
+    created = snapshot(order)
+    # 即接即转: routed before the INSERT, so the order is stored already dispatched.
+    plan = None
+    if status == Status.RECEIVED and auto_dispatch:
+        from yiwang.hotline.services.dispatch import plan_fresh_dispatch
+
+        plan = plan_fresh_dispatch(order, at=received)
+    action = {Status.REFUSED: Action.REFUSE, Status.TRANSFERRED: Action.TRANSFER}.get(
+        status, Action.CREATE
+    )
     with transaction.atomic():
         try:
             # A savepoint only where a unique violation is expected and handled.
             with transaction.atomic() if key is not None else contextlib.nullcontext():
-                order = WorkOrder.objects.create(
-                    number=number,
-                    city_id=city_id,
-                    channel=channel,
-                    category=category,
-                    lane=Lane.ENTERPRISE
-                    if requester_kind == RequesterKind.ENTERPRISE
-                    else Lane.GENERAL,
-                    status=status,
-                    requester_kind=requester_kind,
-                    requester_name=data["requester_name"],
-                    contact_phone=data["contact_phone"],
-                    enterprise_name=(data["enterprise_name"] or "").strip()[:200],
-                    enterprise_uscc=data["enterprise_uscc"],
-                    owner=actor if public else None,
-                    created_by=actor if getattr(actor, "is_authenticated", False) else None,
-                    title=(title or "").strip() or data["content"][:30],
-                    content=data["content"],
-                    address=(address or "").strip(),
-                    lat=lat,
-                    lng=lng,
-                    district_id=district_id,
-                    street_id=street_id,
-                    confidential=confidential,
-                    emergency=emergency,
-                    transferred_to=transferred_to if emergency else "",
-                    transferred_at=received if status == Status.TRANSFERRED else None,
-                    exclusion_reason=exclusion_reason,
-                    idempotency_key=key,
-                    repeat=repeat,
-                    received_at=received,
-                )
-                action = {
-                    Status.REFUSED: Action.REFUSE,
-                    Status.TRANSFERRED: Action.TRANSFER,
-                }.get(status, Action.CREATE)
-                WorkOrderEvent.objects.create(
-                    order=order,
-                    action=action,
-                    actor=order.created_by,
-                    to_status=status,
-                    note=exclusion_reason or transferred_to,
-                    at=received,
-                )
-                audit_record(
-                    actor=actor,
-                    action=f"hotline.order.{action}",
-                    obj=order,
-                    after=snapshot(order),
-                )
+                order.save(force_insert=True)
+                # Generated on insert: the id and the automatic timestamps.
+                created.update({name: getattr(order, name) for name in _GENERATED})
         except IntegrityError:
             if key is None:
                 raise
@@ -415,13 +413,52 @@ def work_order_create(
             if existing is None:
                 raise
             return _replayed(existing, actor)
-        if status == Status.RECEIVED and auto_dispatch:
-            from yiwang.hotline.services.dispatch import auto_dispatch_locked
-
-            # The order was inserted by this transaction (its row is ours): no re-read, no
-            # lock, no savepoint; ``order`` is updated in memory.
-            auto_dispatch_locked(actor=actor, order=order, at=received, fresh=True)
+        _record_intake(order, actor=actor, action=action, created=created, plan=plan)
     return order, True
+
+
+def _record_intake(order: WorkOrder, *, actor, action: str, created: dict, plan) -> None:
+    """Timeline events and audit records of a new order (one INSERT each), and for an order
+    dispatched at intake its co-units and the units' notification (after commit)."""
+    events = [
+        WorkOrderEvent(
+            order=order,
+            action=action,
+            actor=order.created_by,
+            to_status=created["status"],
+            note=order.exclusion_reason or order.transferred_to,
+            at=order.received_at,
+        )
+    ]
+    audits = [audit_entry(actor=actor, action=f"hotline.order.{action}", obj=order, after=created)]
+    if plan is not None:
+        events.append(
+            WorkOrderEvent(
+                order=order,
+                action=Action.DISPATCH,
+                actor=order.created_by,
+                from_status=created["status"],
+                to_status=order.status,
+                unit_id=order.lead_unit_id,
+                note=plan.route.note,
+                at=order.dispatched_at,
+            )
+        )
+        audits.append(
+            audit_entry(
+                actor=actor,
+                action=f"hotline.order.{Action.DISPATCH}",
+                obj=order,
+                before=plan.before,
+                after=snapshot(order, list(plan.before)),
+            )
+        )
+    WorkOrderEvent.objects.bulk_create(events)
+    audit_record_many(audits)
+    if plan is not None:
+        from yiwang.hotline.services.dispatch import after_fresh_dispatch
+
+        after_fresh_dispatch(order, plan)
 
 
 def _coordinate(value, axis: str) -> Decimal | None:

@@ -27,7 +27,8 @@ from django.utils.translation import gettext as _
 from yiwang.core import facade as core
 from yiwang.core.audit import audit_record, snapshot
 from yiwang.core.choices import Role
-from yiwang.core.errors import InvalidInput, NotFound
+from yiwang.core.errors import Conflict, InvalidInput, NotFound
+from yiwang.hotline import selectors
 from yiwang.hotline import support as common
 from yiwang.hotline.choices import SLA_LEVEL_ORDER, Clock, SlaLevel, Status
 from yiwang.hotline.models import SlaAlert, SlaPolicy, WorkOrder
@@ -461,6 +462,86 @@ def sla_check_refresh(*, actor=None, batch_size: int = 2000) -> int:
     return changed
 
 
+SIGN_HOURS_MAX = Decimal("999.99")  # the column holds 5 digits, 2 after the point
+LIMIT_DAYS_MAX = 365
+# A working day has at most the statutory 8 office hours: the sign-for limit of a policy may not
+# exceed its handling limit measured that way (signing for after the reply is due makes no sense).
+OFFICE_HOURS_PER_DAY = 8
+
+
+def _policy_errors(
+    *, sign_hours, handle_days, callback_days, yellow_ratio, red_ratio
+) -> list[dict]:
+    def err(field: str, code: str, message: str) -> dict:
+        return {"field": field, "code": code, "message": message}
+
+    errors = []
+    try:
+        sign = Decimal(sign_hours)
+    except (ArithmeticError, TypeError, ValueError):
+        sign = Decimal(-1)
+    if (
+        not sign.is_finite()
+        or sign <= 0
+        or sign > SIGN_HOURS_MAX
+        or sign != sign.quantize(Decimal("0.01"))
+    ):
+        errors.append(
+            err(
+                "sign_hours",
+                "hotline.invalid_limits",
+                _("Give more than 0 and at most %(max)s working hours (two decimals).")
+                % {"max": SIGN_HOURS_MAX},
+            )
+        )
+    days_ok = True
+    for field, value, low in (("handle_days", handle_days, 1), ("callback_days", callback_days, 0)):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int)
+            or not low <= value <= LIMIT_DAYS_MAX
+        ):
+            days_ok = False
+            errors.append(
+                err(
+                    field,
+                    "hotline.invalid_limits",
+                    _("Give a whole number of working days from %(low)d to %(max)d.")
+                    % {"low": low, "max": LIMIT_DAYS_MAX},
+                )
+            )
+    if not errors and days_ok and sign > handle_days * OFFICE_HOURS_PER_DAY:
+        errors.append(
+            err(
+                "sign_hours",
+                "hotline.sign_after_handling",
+                _(
+                    "The sign-for limit cannot be longer than the handling limit (%(n)d working "
+                    "hours for %(days)d working days)."
+                )
+                % {"n": handle_days * OFFICE_HOURS_PER_DAY, "days": handle_days},
+            )
+        )
+    try:
+        yellow, red = Decimal(yellow_ratio), Decimal(red_ratio)
+    except (ArithmeticError, TypeError, ValueError):
+        yellow = red = Decimal("NaN")
+    ratios_ok = (
+        yellow.is_finite()
+        and red.is_finite()
+        and yellow == yellow.quantize(Decimal("0.01"))
+        and red == red.quantize(Decimal("0.01"))
+        and Decimal(0) < yellow < red <= Decimal(1)
+    )
+    if not ratios_ok:
+        message = _("Need 0 < yellow < red ≤ 1.")
+        errors += [
+            err("yellow_ratio", "hotline.invalid_ratios", message),
+            err("red_ratio", "hotline.invalid_ratios", message),
+        ]
+    return errors
+
+
 def sla_policy_revise(
     *,
     actor,
@@ -471,12 +552,25 @@ def sla_policy_revise(
     callback_days: int = 2,
     yellow_ratio: Decimal = DEFAULT_YELLOW,
     red_ratio: Decimal = DEFAULT_RED,
+    expected_version: int | None = None,
 ) -> SlaPolicy:
-    """A new version of the policy of ``lane × category``; orders keep their version."""
-    if not (Decimal(0) < Decimal(yellow_ratio) < Decimal(red_ratio) <= Decimal(1)):
-        raise InvalidInput("hotline.invalid_ratios", _("Need 0 < yellow < red ≤ 1."))
-    if Decimal(sign_hours) <= 0 or handle_days < 0 or callback_days < 0:
-        raise InvalidInput("hotline.invalid_limits", _("Limits must be positive."))
+    """A new version of the policy of ``lane × category``; orders keep their version.
+
+    Every limit is checked at once (per-field errors): sign-for hours in (0, 999.99] and not
+    longer than the handling limit, handling 1–365 and callback 0–365 working days, ratios with
+    0 < yellow < red ≤ 1. ``expected_version`` (the version the editor saw) turns a concurrent
+    revision into 409 ``hotline.concurrent_change``; a revision equal to the current version is
+    refused (``hotline.sla_unchanged``)."""
+    errors = _policy_errors(
+        sign_hours=sign_hours,
+        handle_days=handle_days,
+        callback_days=callback_days,
+        yellow_ratio=yellow_ratio,
+        red_ratio=red_ratio,
+    )
+    if errors:
+        first = next((e for e in errors if e["code"] != "hotline.invalid_ratios"), errors[0])
+        raise InvalidInput(first["code"], first["message"], errors=errors)
     with transaction.atomic():
         current = (
             SlaPolicy.objects.select_for_update()
@@ -486,7 +580,22 @@ def sla_policy_revise(
         )
         if current is None:
             raise NotFound("SLA policy")
+        if expected_version is not None and current.version != expected_version:
+            raise Conflict(
+                "hotline.concurrent_change",
+                _("Someone else revised this policy in the meantime."),
+            )
+        if (
+            current.active
+            and Decimal(current.sign_hours) == Decimal(sign_hours)
+            and current.handle_days == handle_days
+            and current.callback_days == callback_days
+            and Decimal(current.yellow_ratio) == Decimal(yellow_ratio)
+            and Decimal(current.red_ratio) == Decimal(red_ratio)
+        ):
+            raise InvalidInput("hotline.sla_unchanged", _("Nothing was changed."))
         SlaPolicy.objects.filter(lane=lane, category=category, active=True).update(active=False)
+        selectors.sla_policy_forget(lane=lane, category=category)
         policy = SlaPolicy.objects.create(
             lane=lane,
             category=category,
