@@ -146,3 +146,51 @@ def test_the_whole_loop_in_chromium(live_server, page, migrated_data, hl, enterp
     shot(page, "mine")
     mine = WorkOrder.objects.get(number=filed)
     assert mine.lane == "enterprise" and mine.owner_id == enterprise_user.pk
+
+
+def test_the_centre_edits_its_catalogue_and_policies_in_chromium(
+    live_server, page, migrated_data, hl
+):
+    """派单目录 and 时限规则 pages: a new rule routes the next order; a policy revision shows
+    as a new version; the transfers page renders. Screenshots of the three pages."""
+    from yiwang.hotline.models import DispatchRule, SlaPolicy
+    from yiwang.hotline.services import work_order_create
+
+    base = live_server.url
+    sign_in(page, base, hl.operator.username)
+    page.goto(f"{base}/hotline/catalogue/new/")
+    page.fill("#id_name", "噪音扰民")
+    page.select_option("#id_category", "complaint")
+    page.fill("#id_keywords", "噪音、施工扰民")
+    page.select_option("#id_lead_unit_id", str(hl.housing.pk))
+    page.fill("#id_priority", "5")
+    page.click("[data-testid=rule-save]")
+    page.wait_for_load_state()
+    rule = DispatchRule.objects.get(name="噪音扰民", active=True)
+    assert rule.keywords == ["噪音", "施工扰民"] and rule.lead_unit_id == hl.housing.pk
+    page.goto(f"{base}/hotline/catalogue/")
+    assert "噪音扰民" in page.inner_text("main")
+    shot(page, "catalogue")
+    order, _created = work_order_create(
+        actor=hl.operator,
+        channel="phone",
+        category="complaint",
+        requester_name="李四",
+        contact_phone="13800138111",
+        content="工地夜间施工扰民，噪音很大。",
+    )
+    assert order.lead_unit_id == hl.housing.pk and order.dispatch_rule_id == rule.pk
+
+    policy = SlaPolicy.objects.get(lane="general", category="complaint", active=True)
+    page.goto(f"{base}/hotline/sla-policies/general/complaint/")
+    page.fill("#id_handle_days", str(policy.handle_days + 1))
+    page.click("[data-testid=sla-save]")
+    page.wait_for_load_state()
+    revised = SlaPolicy.objects.get(lane="general", category="complaint", active=True)
+    assert revised.version == policy.version + 1
+    assert revised.handle_days == policy.handle_days + 1
+    page.goto(f"{base}/hotline/sla-policies/")
+    shot(page, "sla-policies")
+    page.goto(f"{base}/hotline/transfers/")
+    assert page.locator("h1").count() == 1
+    shot(page, "transfers")

@@ -48,4 +48,25 @@ class HotlineConfig(AppConfig):
             order=23,
             description=_("Indicators, trends and the unit ranking; Excel export."),
         )
+        register_nav(
+            _("12345 dispatch catalogue"),
+            "hotline:catalogue",
+            perms.MANAGE_CATALOGUE,
+            order=24,
+            description=_("Dispatch rules: conditions, lead and co-units, versions."),
+        )
+        register_nav(
+            _("12345 SLA policies"),
+            "hotline:sla_policies",
+            perms.MANAGE_CATALOGUE,
+            order=25,
+            description=_("Sign-for, handling and callback limits per lane and category."),
+        )
+        register_nav(
+            _("12345 cross-city transfers"),
+            "hotline:transfers",
+            perms.VIEW_CITY,
+            order=26,
+            description=_("Requests sent to and received from other cities, with their state."),
+        )
         register_task_provider(hotline_tasks_for)

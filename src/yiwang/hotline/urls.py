@@ -16,4 +16,17 @@ urlpatterns = [
     path("new/", views_workbench.public_new, name="public_new"),
     path("mine/", views_workbench.mine, name="mine"),
     path("mine/<int:pk>/", views_workbench.mine_detail, name="mine_detail"),
+    path("catalogue/", views_workbench.catalogue, name="catalogue"),
+    path("catalogue/new/", views_workbench.catalogue_new, name="catalogue_new"),
+    path("catalogue/<int:pk>/", views_workbench.catalogue_history, name="catalogue_history"),
+    path("catalogue/<int:pk>/edit/", views_workbench.catalogue_revise, name="catalogue_revise"),
+    path(
+        "catalogue/<int:pk>/deactivate/",
+        views_workbench.catalogue_deactivate,
+        name="catalogue_deactivate",
+    ),
+    path("sla-policies/", views_workbench.sla_policies, name="sla_policies"),
+    path("sla-policies/<str:lane>/<str:category>/", views_workbench.sla_policy, name="sla_policy"),
+    path("transfers/", views_workbench.transfers, name="transfers"),
+    path("transfers/<int:pk>/retry/", views_workbench.transfer_retry, name="transfer_retry"),
 ]

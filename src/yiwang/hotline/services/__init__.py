@@ -21,6 +21,7 @@ from yiwang.hotline.services.transfer import (
     transfer_deliver,
     transfer_outcome_receive,
     transfer_receive,
+    transfer_retry,
     transfer_retry_sweep,
     work_order_transfer_city,
 )
@@ -58,6 +59,7 @@ __all__ = [
     "transfer_deliver",
     "transfer_outcome_receive",
     "transfer_receive",
+    "transfer_retry",
     "transfer_retry_sweep",
     "work_order_auto_dispatch",
     "work_order_callback",

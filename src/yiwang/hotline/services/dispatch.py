@@ -373,19 +373,99 @@ def _rules_changed(city_id: int) -> None:
     common.on_commit(lambda: forget_rules(city_id))
 
 
-def _rule_fields(*, name, category, keywords, district_id, lead_unit_id, priority, city_id) -> dict:
+RULE_NAME_MAX = 100
+RULE_KEYWORD_MAX = 50  # characters of one keyword
+RULE_KEYWORDS_MAX = 100  # keywords of one rule
+RULE_PRIORITY_MAX = 1_000_000
+RULE_DISTRICT_KINDS = ("district", "area")
+
+
+def _err(field: str, code: str, message: str) -> dict:
+    return {"field": field, "code": code, "message": message}
+
+
+def _unit_error(city_id, unit_id, field: str, *, kinds: tuple[str, ...] = ()) -> dict | None:
+    """An error when ``unit_id`` is not an organisation (of ``kinds``) below the city."""
+    ref = core.organisation_by_id(unit_id) if isinstance(unit_id, int) else None
+    if (
+        ref is None
+        or ref.id == city_id
+        or not ref.path.startswith(f"/{city_id}/")
+        or (kinds and ref.kind not in kinds)
+    ):
+        if kinds:
+            return _err(field, "hotline.unknown_district", _("Choose a district of this city."))
+        return _err(field, "hotline.unknown_unit", _("Choose a unit of this city."))
+    return None
+
+
+def _rule_fields(
+    *, name, category, keywords, district_id, lead_unit_id, priority, city_id, co_unit_ids=None
+) -> dict:
+    """Validated fields of a rule (all errors at once, per field).
+
+    A rule needs at least one condition (category, district or keywords): one without any would
+    route every request of the city to its unit. Units, district and co-units must belong to the
+    rule's city."""
     errors = []
+    name = str(name or "").strip()
     if category and category not in Category.values:
-        errors.append(
-            {
-                "field": "category",
-                "code": "hotline.unknown_category",
-                "message": _("Unknown category."),
-            }
-        )
-    words = [str(k).strip() for k in (keywords or []) if str(k).strip()]
+        errors.append(_err("category", "hotline.unknown_category", _("Unknown category.")))
+    words = list(dict.fromkeys(str(k).strip() for k in (keywords or []) if str(k).strip()))
     if not name:
-        errors.append({"field": "name", "code": "required", "message": _("Give the rule a name.")})
+        errors.append(_err("name", "required", _("Give the rule a name.")))
+    elif len(name) > RULE_NAME_MAX:
+        errors.append(
+            _err(
+                "name",
+                "hotline.rule_name_too_long",
+                _("A name has at most %(n)d characters.") % {"n": RULE_NAME_MAX},
+            )
+        )
+    if any(len(w) > RULE_KEYWORD_MAX for w in words) or len(words) > RULE_KEYWORDS_MAX:
+        errors.append(
+            _err(
+                "keywords",
+                "hotline.invalid_keywords",
+                _("At most %(count)d keywords of at most %(n)d characters each.")
+                % {"count": RULE_KEYWORDS_MAX, "n": RULE_KEYWORD_MAX},
+            )
+        )
+    elif not (category or district_id or words):
+        errors.append(
+            _err(
+                "keywords",
+                "hotline.rule_without_condition",
+                _(
+                    "Give keywords, a category or a district: a rule without any would route every "
+                    "request."
+                ),
+            )
+        )
+    if not isinstance(priority, int) or isinstance(priority, bool):
+        priority = -1
+    if not 0 <= priority <= RULE_PRIORITY_MAX:
+        errors.append(
+            _err(
+                "priority",
+                "hotline.invalid_priority",
+                _("The priority is a whole number from 0 to %(max)d.") % {"max": RULE_PRIORITY_MAX},
+            )
+        )
+    checks = [_unit_error(city_id, lead_unit_id, "lead_unit_id")]
+    if district_id is not None:
+        checks.append(_unit_error(city_id, district_id, "district_id", kinds=RULE_DISTRICT_KINDS))
+    for co in co_unit_ids or []:
+        checks.append(_unit_error(city_id, co, "co_unit_ids"))
+    if lead_unit_id in (co_unit_ids or []):
+        checks.append(
+            _err(
+                "co_unit_ids",
+                "hotline.co_unit_is_lead",
+                _("The lead unit cannot also be a co-unit."),
+            )
+        )
+    errors += [e for e in checks if e is not None]
     if errors:
         raise InvalidInput(errors[0]["code"], errors[0]["message"], errors=errors)
     return {
@@ -397,6 +477,20 @@ def _rule_fields(*, name, category, keywords, district_id, lead_unit_id, priorit
         "priority": priority,
         "city_id": city_id,
     }
+
+
+def _check_unique_name(*, city_id: int, name: str, exclude_id: int | None = None) -> None:
+    """Two active rules of a city never share a name (the page and the audit trail name them)."""
+    clash = DispatchRule.objects.filter(city_id=city_id, active=True, name=name)
+    if exclude_id is not None:
+        clash = clash.exclude(pk=exclude_id)
+    if clash.exists():
+        message = _("An active rule of this city already has this name.")
+        raise InvalidInput(
+            "hotline.duplicate_rule",
+            message,
+            errors=[_err("name", "hotline.duplicate_rule", message)],
+        )
 
 
 def dispatch_rule_create(
@@ -420,8 +514,10 @@ def dispatch_rule_create(
         lead_unit_id=lead_unit_id,
         priority=priority,
         city_id=city_id,
+        co_unit_ids=co_unit_ids,
     )
     with transaction.atomic():
+        _check_unique_name(city_id=city_id, name=fields["name"])
         rule = DispatchRule.objects.create(**fields)
         rule.co_units.set(co_unit_ids or [])
         _rules_changed(city_id)
@@ -435,12 +531,18 @@ def dispatch_rule_create(
 
 
 def dispatch_rule_revise(*, actor, rule_id: int, **changes) -> DispatchRule:
-    """A new version of a rule: the old row is retired (kept for the orders it routed)."""
+    """A new version of a rule: the old row is retired (kept for the orders it routed).
+
+    Only an active row can be revised, so a page that posts the version it showed learns of a
+    concurrent revision or deactivation as :class:`NotFound`. A revision that changes nothing
+    is refused (``hotline.rule_unchanged``): it would only add an identical version."""
     with transaction.atomic():
         old = DispatchRule.objects.select_for_update().filter(pk=rule_id, active=True).first()
         if old is None:
             raise NotFound("dispatch rule")
+        old_co_units = sorted(old.co_units.values_list("pk", flat=True))
         co_units = changes.pop("co_unit_ids", None)
+        co_units = old_co_units if co_units is None else list(co_units)
         current = {
             "name": old.name,
             "category": old.category,
@@ -451,10 +553,14 @@ def dispatch_rule_revise(*, actor, rule_id: int, **changes) -> DispatchRule:
             "city_id": old.city_id,
         }
         current.update(changes)
-        fields = _rule_fields(**current)
+        fields = _rule_fields(**current, co_unit_ids=co_units)
+        unchanged = all(getattr(old, k) == v for k, v in fields.items())
+        if unchanged and sorted(co_units) == old_co_units:
+            raise InvalidInput("hotline.rule_unchanged", _("Nothing was changed."))
+        _check_unique_name(city_id=fields["city_id"], name=fields["name"], exclude_id=old.pk)
         DispatchRule.objects.filter(pk=old.pk).update(active=False)
         rule = DispatchRule.objects.create(**fields, version=old.version + 1, supersedes=old)
-        rule.co_units.set(co_units if co_units is not None else old.co_units.all())
+        rule.co_units.set(co_units)
         _rules_changed(old.city_id)
         if rule.city_id != old.city_id:
             _rules_changed(rule.city_id)
@@ -462,8 +568,8 @@ def dispatch_rule_revise(*, actor, rule_id: int, **changes) -> DispatchRule:
             actor=actor,
             action="hotline.dispatch_rule.revise",
             obj=rule,
-            before=snapshot(old),
-            after=snapshot(rule),
+            before={**snapshot(old), "co_units": old_co_units},
+            after={**snapshot(rule), "co_units": sorted(co_units)},
         )
     return rule
 

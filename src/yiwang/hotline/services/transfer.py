@@ -316,6 +316,39 @@ def transfer_retry_sweep(*, now: dt.datetime | None = None, limit: int = SWEEP_B
     return attempted
 
 
+def transfer_retry(*, actor, transfer_id: int) -> CrossCityTransfer:
+    """Send a ``failed`` message again (the centre's retry after the peer is back): the row
+    returns to the state it failed in (``pending`` for a transfer we sent, ``outcome_pending``
+    for the outcome of one we received) with the attempt counter reset, and is delivered after
+    commit, then retried by the sweep as usual. Same ``message_id`` and body: the peer's
+    endpoints are idempotent, so no protocol change is involved."""
+    with transaction.atomic():
+        transfer = CrossCityTransfer.objects.select_for_update().filter(pk=transfer_id).first()
+        if transfer is None:
+            raise NotFound("transfer")
+        if transfer.state != TransferState.FAILED:
+            raise Conflict(
+                "hotline.transfer_not_failed", _("Only a failed delivery can be retried.")
+            )
+        state = (
+            TransferState.PENDING
+            if transfer.direction == TransferDirection.OUTBOUND
+            else TransferState.OUTCOME_PENDING
+        )
+        CrossCityTransfer.objects.filter(pk=transfer.pk, state=TransferState.FAILED).update(
+            state=state, attempts=0, updated_at=timezone.now()
+        )
+        audit_record(
+            actor=actor,
+            action="hotline.transfer.retry",
+            obj=transfer,
+            changes={"state": [TransferState.FAILED, state], "attempts": [transfer.attempts, 0]},
+        )
+        _enqueue(transfer.pk)
+        transfer.refresh_from_db()
+    return transfer
+
+
 # --- the sending side receives the outcome ----------------------------------------------
 
 
