@@ -18,7 +18,7 @@ from yiwang.core import facade as core
 from yiwang.core.models import AuditLog
 from yiwang.core.seed import _STEPS, SCALES, SeedContext
 from yiwang.hotline import seed as hotline_seed  # noqa: F401 — registers the hotline steps
-from yiwang.hotline.choices import OPEN_STATUSES, Action, Lane, Status
+from yiwang.hotline.choices import OPEN_STATUSES, Action, Lane, Rating, Status
 from yiwang.hotline.models import DailyCounter, SlaPolicy, WorkOrder, WorkOrderEvent
 from yiwang.hotline.simulation import simulate
 from yiwang.worktime import facade as worktime
@@ -121,10 +121,13 @@ def test_small_run_writes_consistent_orders_and_timelines(zhuhai):
     finished = sum(o.status in FINAL for o in early)
     assert early and finished >= 0.9 * len(early), (finished, len(early))
 
-    # ratings spread over several levels; satisfaction high but not total
+    # ratings on the 好差评 levels; satisfaction high. The other levels are ~2 % of ratings (the
+    # context city's 98.48 % satisfaction), so ~190 rated orders may hold none of them: the
+    # month-long run below checks that satisfaction is below 100 %. Unit ids feed the seeded
+    # draws, so the exact counts differ between databases.
     ratings = Counter(o.rating for o in orders if o.status == Status.CALLED_BACK)
-    assert len(ratings) >= 3
     assert ratings["very_satisfied"] > ratings["satisfied"] > 0
+    assert set(ratings) <= set(Rating.values)
 
     # behaviours appear: direct answers, rule dispatch, manual dispatch
     actions = Counter(e.action for timeline in events.values() for e in timeline)
