@@ -57,7 +57,9 @@ def main() -> None:
         one(base + 7 * (i + 1))
     profile.disable()
     print(f"ms per intake under the profiler: {(time.perf_counter() - started) / 20 * 1000:.1f}")
-    pstats.Stats(profile).sort_stats("cumulative").print_stats(35)
+    pstats.Stats(profile).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(
+        int(os.environ.get("TOP", "35"))
+    )
 
 
 if __name__ == "__main__":
