@@ -38,6 +38,8 @@ class Role(models.TextChoices):
     ORG_ADMIN = "org_admin", _("Organisation administrator")
     HOTLINE_OPERATOR = "hotline_operator", _("Hotline operator")
     CASE_HANDLER = "case_handler", _("Case handler")
+    SERVICE_EDITOR = "service_editor", _("Service item editor")
+    SERVICE_REVIEWER = "service_reviewer", _("Service item reviewer")
     DATA_OFFICER = "data_officer", _("Chief data officer")
     SECURITY_ANALYST = "security_analyst", _("Security analyst")
     LEADER = "leader", _("Leader (read-only dashboards)")

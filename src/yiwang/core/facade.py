@@ -20,10 +20,11 @@ class OrgRef:
     kind: str
     path: str
     division_code: str | None
+    uscc: str = ""
 
 
 def _ref(org: Organisation) -> OrgRef:
-    return OrgRef(org.pk, org.name, org.kind, org.path, org.division_id)
+    return OrgRef(org.pk, org.name, org.kind, org.path, org.division_id, org.uscc)
 
 
 def organisation_by_code(code: str) -> OrgRef | None:

@@ -46,6 +46,8 @@ CORE_ROLE_PERMISSIONS: dict[str, set[str]] = {
     },
     Role.HOTLINE_OPERATOR: {"core.view_organisation", "workbench.access"},
     Role.CASE_HANDLER: {"core.view_organisation", "workbench.access"},
+    Role.SERVICE_EDITOR: {"core.view_organisation", "workbench.access"},
+    Role.SERVICE_REVIEWER: {"core.view_organisation", "workbench.access"},
     Role.DATA_OFFICER: {"core.view_organisation", "workbench.access"},
     Role.SECURITY_ANALYST: {"core.view_organisation", "workbench.access"},
     Role.LEADER: {"core.view_organisation", "dashboard.view", "workbench.access"},
