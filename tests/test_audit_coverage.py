@@ -16,6 +16,7 @@ SERVICE_PACKAGES = [
     "yiwang.notify.services",
     "yiwang.worktime.services",
     "yiwang.hotline.services",
+    "yiwang.catalog.services",
 ]
 
 # Write services that delegate the audit record to another service (name → delegate).

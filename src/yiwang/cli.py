@@ -173,6 +173,13 @@ def cmd_hotline(rest: list[str]) -> int:
     return hotline_main(rest)
 
 
+def cmd_catalog(rest: list[str]) -> int:
+    from yiwang.catalog.cli import main as catalog_main
+
+    _setup_django()
+    return catalog_main(rest)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="yiwang", description="yiwang digital-government platform"
@@ -206,6 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="12345 hotline: evaluate-dispatch, train-dispatch, fetch-mail",
         add_help=False,
     )
+    sub.add_parser("catalog", help="service-item catalogue: import, export", add_help=False)
     sub.add_parser("manage", help="Django management commands", add_help=False)
     return parser
 
@@ -218,6 +226,8 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_worktime(argv[1:])
     if argv and argv[0] == "hotline":
         return cmd_hotline(argv[1:])
+    if argv and argv[0] == "catalog":
+        return cmd_catalog(argv[1:])
     parser = build_parser()
     if argv and argv[0] == "bench":
         args, rest = parser.parse_known_args(argv)

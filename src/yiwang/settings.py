@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "yiwang.worktime",
     "yiwang.notify",
     "yiwang.hotline",
+    "yiwang.catalog",
     "yiwang.portal",
     "django.contrib.admin",
     "django.contrib.auth",

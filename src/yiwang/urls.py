@@ -21,6 +21,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("hotline/interop/v1/", include("yiwang.hotline.interop")),  # 跨市联动, HMAC-signed
     path("hotline/", include("yiwang.hotline.urls")),
+    path("catalog/", include("yiwang.catalog.urls")),
     path("", include("yiwang.portal.urls")),
 ]
 if settings.DEBUG:

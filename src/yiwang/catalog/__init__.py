@@ -1,0 +1,1 @@
+"""一网通办 service-item catalogue: basic catalogue, implementation lists, versions (issue 4)."""

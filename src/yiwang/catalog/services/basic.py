@@ -1,0 +1,194 @@
+"""The basic catalogue (基本目录): import in the documented format (docs/modules/catalog-format.md).
+
+An import creates or updates basic items by code. The six unified elements and the standard
+elements come from the file; implementation items are not touched (they inherit the unified
+elements through their basic item, and keep their own versions of the others).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from yiwang.catalog import elements as el
+from yiwang.catalog import permissions as perms
+from yiwang.catalog.models import BasicItem
+from yiwang.core.audit import audit_record
+from yiwang.core.errors import InvalidInput
+from yiwang.core.permissions import require_perm
+
+FORMAT = "yiwang.catalog/1"
+BASIC_FIELDS = (
+    "name",
+    "kind",
+    "department",
+    "implementing_levels",
+    "basis",
+    "operations",
+    "audience",
+    "themes",
+    "synonyms",
+    "standard",
+)
+
+
+def standard_of(item: dict[str, Any]) -> dict[str, Any]:
+    """The version-shaped standard elements of one item of the import format."""
+    fees = list(item.get("fees") or [])
+    phones = {
+        key: item[field]
+        for key, field in (("consult", "phone"), ("complaint", "complaint_phone"))
+        if item.get(field)
+    }
+    hours = item.get("hours") or ""
+    return {
+        "legal_limit": item["legal_limit"]["value"],
+        "legal_limit_unit": item["legal_limit"]["unit"],
+        "promised_limit": item["promised_limit"]["value"],
+        "promised_limit_unit": item["promised_limit"]["unit"],
+        "handling_type": item["handling_type"],
+        "visits": item["visits"],
+        "online": item["online"],
+        "online_depth": item.get("online_depth", 1),
+        "tongban": item["tongban"],
+        "fee_free": not fees,
+        "conditions": list(item.get("conditions") or []),
+        "materials": list(item.get("materials") or []),
+        "steps": list(item.get("steps") or []),
+        "fees": fees,
+        "places": [{"name": p, "hours": hours} for p in item.get("places") or []],
+        "phones": phones,
+        "result": dict(item.get("result") or {}),
+        "faq": list(item.get("faq") or []),
+        "deviation_reason": "",
+    }
+
+
+def item_of(basic: BasicItem) -> dict[str, Any]:
+    """One basic item in the import format (the inverse of :func:`standard_of` and
+    :func:`_row`): ``catalogue_import(catalogue_export())`` changes nothing."""
+    std = basic.standard
+    places = std.get("places") or []
+    item = {
+        "code": basic.code,
+        "name": basic.name,
+        "kind": basic.kind,
+        "department": basic.department,
+        "implementing_levels": list(basic.implementing_levels),
+        "basis": list(basic.basis),
+        "audience": list(basic.audience),
+        "themes": list(basic.themes),
+        "operations": list(basic.operations),
+        "conditions": list(std.get("conditions") or []),
+        "materials": list(std.get("materials") or []),
+        "steps": list(std.get("steps") or []),
+        "legal_limit": {"value": std["legal_limit"], "unit": std["legal_limit_unit"]},
+        "promised_limit": {"value": std["promised_limit"], "unit": std["promised_limit_unit"]},
+        "handling_type": std["handling_type"],
+        "fees": list(std.get("fees") or []),
+        "visits": std["visits"],
+        "online": std["online"],
+        "online_depth": std.get("online_depth", 1),
+        "tongban": std["tongban"],
+        "result": dict(std.get("result") or {}),
+        "phone": (std.get("phones") or {}).get("consult", ""),
+        "faq": list(std.get("faq") or []),
+        "synonyms": list(basic.synonyms),
+    }
+    if places:
+        item["places"] = [p["name"] if isinstance(p, dict) else p for p in places]
+        hours = next((p.get("hours") for p in places if isinstance(p, dict) and p.get("hours")), "")
+        if hours:
+            item["hours"] = hours
+    complaint = (std.get("phones") or {}).get("complaint")
+    if complaint:
+        item["complaint_phone"] = complaint
+    return item
+
+
+def catalogue_export() -> dict[str, Any]:
+    """The active basic catalogue as a ``yiwang.catalog/1`` document."""
+    return {
+        "format": FORMAT,
+        "items": [item_of(b) for b in BasicItem.objects.filter(is_active=True).order_by("code")],
+    }
+
+
+def _row(item: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": item["name"].strip(),
+        "kind": item["kind"],
+        "department": item["department"].strip(),
+        "implementing_levels": list(item.get("implementing_levels") or []),
+        "basis": list(item.get("basis") or []),
+        "operations": list(item.get("operations") or []),
+        "audience": list(item.get("audience") or []),
+        "themes": list(item.get("themes") or []),
+        "synonyms": list(item.get("synonyms") or []),
+        "standard": standard_of(item),
+    }
+
+
+def _check(data: Any) -> list[dict[str, Any]]:
+    from yiwang.catalog.data_check import check_catalogue
+
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        return [
+            {
+                "field": "format",
+                "code": "catalog.unknown_format",
+                "message": _("Not a catalogue file of format %(format)s.") % {"format": FORMAT},
+            }
+        ]
+    errors = [
+        {"field": "items", "code": "catalog.invalid_catalogue", "message": problem}
+        for problem in check_catalogue(data)
+    ]
+    if errors:
+        return errors
+    for index, item in enumerate(data["items"]):
+        try:
+            el.clean_elements(standard_of(item))
+        except InvalidInput as exc:
+            errors += [
+                {**e, "message": f"items[{index}] {item.get('code')}: {e['message']}"}
+                for e in exc.errors
+            ]
+    return errors
+
+
+def catalogue_import(*, actor, data: Any) -> dict[str, int]:
+    """Create or update basic items from a catalogue document; all or nothing. Returns
+    ``{"created", "updated", "unchanged"}``. ``actor=None`` is the platform (seeding)."""
+    if actor is not None:
+        require_perm(actor, perms.MANAGE_BASIC)
+    errors = _check(data)
+    if errors:
+        raise InvalidInput(errors[0]["code"], errors[0]["message"], errors=errors[:100])
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    rows = {item["code"]: _row(item) for item in data["items"]}
+    with transaction.atomic():
+        existing = {b.code: b for b in BasicItem.objects.filter(code__in=rows)}
+        new = [BasicItem(code=code, **row) for code, row in rows.items() if code not in existing]
+        BasicItem.objects.bulk_create(new, batch_size=500)
+        counts["created"] = len(new)
+        changed = []
+        for code, basic in existing.items():
+            row = rows[code]
+            if all(getattr(basic, f) == row[f] for f in BASIC_FIELDS):
+                counts["unchanged"] += 1
+                continue
+            for field in BASIC_FIELDS:
+                setattr(basic, field, row[field])
+            changed.append(basic)
+        BasicItem.objects.bulk_update(changed, BASIC_FIELDS, batch_size=500)
+        counts["updated"] = len(changed)
+        audit_record(
+            actor=actor,
+            action="catalog.basic.import",
+            object_type="catalog.basicitem",
+            changes={**counts, "codes": sorted(rows)[:100]},
+        )
+    return counts
