@@ -88,3 +88,16 @@ def test_the_report_needs_the_view_permission(cat, make_staff):
     handler = make_staff(cat.xz_dept, Role.CASE_HANDLER)
     with pytest.raises(NotFound):
         consistency_report(actor=handler)
+
+
+def test_an_office_of_a_municipal_department_counts_as_city_level(cat):
+    from yiwang.core.choices import OrgKind
+    from yiwang.core.services.organisations import organisation_create
+
+    office = organisation_create(
+        actor=None, name="政务科", kind=OrgKind.DEPARTMENT, code="t-zsj-zwk", parent=cat.city_dept
+    )
+    _published(cat, cat.reviewer, office)
+    _published(cat, cat.xz_editor, cat.xz_dept)
+    _rows, _departments, by_district = consistency_report(actor=cat.reviewer)
+    assert {s.name for s in by_district} == {"市级", "香洲区"}

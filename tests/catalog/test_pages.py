@@ -585,3 +585,26 @@ def test_pages_on_the_demo_city(client, make_staff):
     assert 0 < len(flagged) < everything
     assert all(any(i["impl"].unjustified for i in r["implementations"]) for r in flagged)
     assert 'data-unjustified="1"' in report.content.decode()
+
+
+@pytest.mark.parametrize("value", ["²", "9999999999999999999999999", "-1", "1e3", ""])
+def test_odd_ids_are_404_or_a_form_error_never_a_500(client, cat, value):
+    item = _adopt(cat)
+    version = _publish(cat, item)
+    client.force_login(cat.xz_editor)
+    diff = client.get(f"/catalog/items/{item.pk}/diff/", {"old": value, "new": version.pk})
+    assert diff.status_code == 404
+    adopt = client.post(
+        "/catalog/items/adopt/", {"basic_id": value, "organisation_id": cat.xz_dept.pk}
+    )
+    assert adopt.status_code == 200 and adopt.context["form"].errors
+
+
+def test_odd_step_days_are_a_field_error(english_client, cat):
+    version = _draft(_adopt(cat))
+    english_client.force_login(cat.xz_editor)
+    response = english_client.post(
+        f"/catalog/versions/{version.pk}/edit/", _edit_data(steps="受理｜窗口｜²")
+    )
+    assert response.status_code == 200
+    assert "Line 1" in " ".join(response.context["form"].errors["steps"])

@@ -181,3 +181,20 @@ def test_illegal_transitions_are_409(cat):
         version_draft(actor=cat.xz_editor, item_id=version.item_id)
     assert exc.value.code == "catalog.open_version_exists"
     assert ImplementationItem.objects.get().versions.count() == 1
+
+
+def test_withdrawal_returns_a_pending_revision_and_a_new_draft_keeps_local_elements(cat):
+    item = _adopt(cat)
+    v1 = item.versions.get()
+    version_update(actor=cat.xz_editor, version_id=v1.pk, promised_limit=5)
+    _publish(cat, v1)
+    v2 = version_draft(actor=cat.xz_editor, item_id=item.pk)
+    version_submit(actor=cat.xz_editor, version_id=v2.pk)
+    implementation_withdraw(actor=cat.reviewer, item_id=item.pk, reason="事项取消")
+    v2.refresh_from_db()
+    assert v2.status == VersionStatus.DRAFT and v2.review_note == "事项取消"
+    with pytest.raises(Conflict):  # not silently re-listed by publishing the old review
+        version_publish(actor=cat.reviewer, version_id=v2.pk)
+    v2.delete()  # the editor starts over: the next draft comes from the withdrawn version
+    v3 = version_draft(actor=cat.xz_editor, item_id=item.pk)
+    assert v3.promised_limit == 5

@@ -89,7 +89,8 @@ def parse_steps(text: str) -> list[dict]:
         if len(cells) != 3 or not cells[0] or not cells[1]:
             errors.append(_("Line %(n)d: write 环节｜承办岗位｜天数.") % {"n": number})
             continue
-        if not cells[2].isdigit() or int(cells[2]) > LIMIT_MAX:
+        days = cells[2]
+        if not (days.isascii() and days.isdigit() and len(days) <= 3) or int(days) > LIMIT_MAX:
             errors.append(
                 _("Line %(n)d: the days are a whole number from 0 to 365.") % {"n": number}
             )

@@ -11,6 +11,7 @@ from yiwang.catalog import elements as el
 from yiwang.catalog import permissions as perms
 from yiwang.catalog.choices import VersionStatus
 from yiwang.catalog.models import BasicItem, ImplementationItem, ImplementationVersion
+from yiwang.core.choices import OrgKind
 from yiwang.core.errors import NotFound
 from yiwang.core.permissions import has_perm
 
@@ -127,7 +128,13 @@ def consistency_report(
             parts = item.organisation.path.strip("/").split("/")
             if len(parts) >= 2:
                 district_ids.add(int(parts[1]))
-    district_names = dict(org_model.objects.filter(pk__in=district_ids).values_list("pk", "name"))
+    # the second node of a path is a district only if it is one (a municipal department's
+    # office has its department there: such items are 市级)
+    district_names = dict(
+        org_model.objects.filter(
+            pk__in=district_ids, kind__in=[OrgKind.DISTRICT, OrgKind.FUNCTIONAL_AREA]
+        ).values_list("pk", "name")
+    )
     rows: list[ReportRow] = []
     departments: dict[str, Score] = {}
     districts: dict[str, Score] = {}
@@ -141,7 +148,7 @@ def consistency_report(
             entry = Implementation(
                 code=item.code,
                 organisation=item.organisation.name,
-                district=district if district != item.organisation.name else "",
+                district=district,
                 deviations=deviations(basic.standard, elements),
                 reason=item.current.deviation_reason,
             )

@@ -16,6 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -229,9 +230,9 @@ def adopt(request):
     matches = list(
         basics.filter(Q(name__icontains=q) | Q(code__startswith=q))[:BASIC_MATCHES] if q else []
     )
-    posted = request.POST.get("basic_id", "")
-    if posted.isdigit() and all(b.pk != int(posted) for b in matches):
-        matches += list(basics.filter(pk=int(posted)))  # keep the pick after a failed POST
+    posted = _int_param(request.POST.get("basic_id"))
+    if posted is not None and all(b.pk != posted for b in matches):
+        matches += list(basics.filter(pk=posted))  # keep the pick after a failed POST
     form = AdoptForm(
         request.POST if request.method == "POST" else None,
         basics=matches,
@@ -343,7 +344,10 @@ def item_withdraw(request, pk: int):
 
 
 def _int_param(value) -> int | None:
-    return int(value) if value and str(value).isdigit() else None
+    """A database id from a query or form value, else None (ASCII digits, at most 18 of them:
+    "²" or a 30-digit number must not reach ``int()`` or the database)."""
+    text = str(value or "")
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
 
 
 @staff_page(perms.VIEW)
@@ -390,9 +394,10 @@ def version_edit(request, pk: int):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.version_update(actor=actor, version_id=version.pk, **form.cleaned_data)
-            if request.POST.get("action") == "submit":
-                services.version_submit(actor=actor, version_id=version.pk)
+            with transaction.atomic():  # "save and submit" is one change: both or neither
+                services.version_update(actor=actor, version_id=version.pk, **form.cleaned_data)
+                if request.POST.get("action") == "submit":
+                    services.version_submit(actor=actor, version_id=version.pk)
         except NotFound:
             raise
         except DomainError as exc:

@@ -152,7 +152,13 @@ def version_draft(*, actor, item_id: int) -> ImplementationVersion:
     """A new draft from the item's published version (or its basic item's standard)."""
     with transaction.atomic():
         item = _item_for(actor, item_id, lock=True)
-        source = el.elements_of(item.current) if item.current else dict(item.basic.standard)
+        # from the publication; after a withdrawal, from the last version that was published
+        latest = item.current or (
+            item.versions.exclude(status__in=[VersionStatus.DRAFT, VersionStatus.REVIEW])
+            .order_by("-number")
+            .first()
+        )
+        source = el.elements_of(latest) if latest else dict(item.basic.standard)
         version = _new_version(item, el.clean_elements(source), actor)
         audit_record(
             actor=actor,
@@ -281,10 +287,15 @@ def implementation_withdraw(*, actor, item_id: int, reason: str) -> Implementati
         version.save(update_fields=["status", "withdrawn_at"])
         item.current = None
         item.save(update_fields=["current"])
+        # A revision waiting for review goes back to its editor: publishing it would put the
+        # item back on the list without anyone deciding to reinstate it.
+        returned = item.versions.filter(status=VersionStatus.REVIEW).update(
+            status=VersionStatus.DRAFT, review_note=reason[:500]
+        )
         audit_record(
             actor=actor,
             action="catalog.implementation.withdraw",
             obj=item,
-            changes={"version": version.number, "reason": reason},
+            changes={"version": version.number, "reason": reason, "returned_to_draft": returned},
         )
     return item
