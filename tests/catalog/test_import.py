@@ -9,7 +9,7 @@ import pytest
 
 from yiwang.catalog.models import BasicItem
 from yiwang.catalog.services import catalogue_import, implementation_create
-from yiwang.core.errors import Forbidden, InvalidInput
+from yiwang.core.errors import Forbidden, InvalidInput, NotFound
 from yiwang.core.models import AuditLog
 
 ITEM = {
@@ -102,3 +102,96 @@ def test_a_bad_document_is_refused_whole(cat, broken, code):
 def test_editors_may_not_import(cat):
     with pytest.raises(Forbidden):
         catalogue_import(actor=cat.xz_editor, data=_doc(_second()))
+
+
+EVENT = {
+    "code": "LE10",
+    "name": "开办餐饮店",
+    "audience": "legal_person",
+    "description": "开一家饭店要办的证照。",
+    "items": ["011230001000", "011230002000"],
+    "bundle": {
+        "name": "开办餐饮店一件事",
+        "items": ["011230001000", "011230002000"],
+        "shared_materials": [
+            {
+                "name": "营业执照",
+                "kind": "certificate",
+                "form": "electronic",
+                "required": True,
+                "source": "government",
+                "copies": 1,
+            }
+        ],
+        "lead_department": "市场监督管理局",
+        "promised_limit": {"value": 5, "unit": "working_day"},
+        "visits": 1,
+    },
+}
+
+
+def _with_events(*events):
+    doc = _doc(ITEM, dict(_second(), themes=["开办餐饮店"]))
+    doc["life_events"] = [copy.deepcopy(e) for e in events]
+    return doc
+
+
+def test_life_events_and_bundles_are_imported_exported_and_reimported_unchanged(cat):
+    from yiwang.catalog import facade
+    from yiwang.catalog.models import LifeEvent
+    from yiwang.catalog.services.basic import catalogue_export
+
+    counts = catalogue_import(actor=cat.reviewer, data=_with_events(EVENT))
+    assert counts["life_events"] == 1
+    event = LifeEvent.objects.get(code="LE10")
+    assert sorted(event.items.values_list("code", flat=True)) == EVENT["items"]
+    bundle = facade.bundle_get(code="LE10")
+    assert bundle.name == "开办餐饮店一件事" and bundle.item_codes == tuple(EVENT["items"])
+    assert (bundle.promised_limit, bundle.promised_limit_unit, bundle.visits) == (
+        5,
+        "working_day",
+        1,
+    )
+    exported = catalogue_export()
+    assert exported["life_events"] == [EVENT]
+    again = catalogue_import(actor=cat.reviewer, data=exported)
+    assert again["unchanged"] == 2 and LifeEvent.objects.count() == 1
+    # an event that loses its bundle in the file loses it in the catalogue too
+    catalogue_import(
+        actor=cat.reviewer, data=_with_events({k: v for k, v in EVENT.items() if k != "bundle"})
+    )
+    with pytest.raises(NotFound):
+        facade.bundle_get(code="LE10")
+
+
+def test_a_bundle_naming_an_item_outside_its_event_is_refused(cat):
+    from yiwang.catalog.models import LifeEvent
+
+    bad = copy.deepcopy(EVENT)
+    bad["items"] = ["011230001000"]
+    with pytest.raises(InvalidInput) as exc:
+        catalogue_import(actor=cat.reviewer, data=_with_events(bad))
+    assert any("is not one of the life event's items" in e["message"] for e in exc.value.errors)
+    assert not LifeEvent.objects.exists()
+
+
+def test_the_facade_gives_published_items_only(cat):
+    from yiwang.catalog import facade
+    from yiwang.catalog.services import version_publish, version_submit
+
+    item = implementation_create(
+        actor=cat.xz_editor, basic_id=cat.basic.pk, organisation_id=cat.xz_dept.pk, operation="new"
+    )
+    with pytest.raises(NotFound):
+        facade.published_item_get(pk=item.pk)  # a draft is not a service yet
+    version = item.versions.get()
+    version_submit(actor=cat.xz_editor, version_id=version.pk)
+    version_publish(actor=cat.reviewer, version_id=version.pk)
+    published = facade.published_item_get(pk=item.pk)
+    assert (published.name, published.basic_code, published.promised_limit) == (
+        "食品经营许可",
+        "011230001000",
+        10,
+    )
+    assert published.organisation_id == cat.xz_dept.pk and published.online is True
+    assert [p.id for p in facade.published_items_of_basic(basic_code="011230001000")] == [item.pk]

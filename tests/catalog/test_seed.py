@@ -23,6 +23,10 @@ def test_demo_catalogue_is_implemented_and_its_planted_deviations_found(db, make
     food = ImplementationItem.objects.filter(basic__name="食品经营许可")
     assert {i.organisation.name for i in food} >= {"香洲区市场监督管理局", "斗门区市场监督管理局"}
     assert ImplementationItem.objects.filter(organisation__name="国家税务总局珠海市税务局").exists()
+    from yiwang.catalog import facade
+
+    bundles = {b.name: b for b in facade.bundle_list()}
+    assert len(bundles) == 10 and "开餐饮店一件事" in bundles
 
     reviewer = make_staff(Organisation.objects.get(code="zh-d000"), Role.SERVICE_REVIEWER)
     rows, by_department, by_district = consistency_report(actor=reviewer)

@@ -21,6 +21,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from yiwang.catalog.choices import (
+    Audience,
     HandlingType,
     ItemKind,
     LimitUnit,
@@ -211,3 +212,51 @@ class ImplementationVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item.code} v{self.number}"
+
+
+class LifeEvent(models.Model):
+    """A life event or enterprise theme (出生, 入学, 开办企业 …): the portal's way in for people
+    who know their situation rather than the item's name. Loaded from the catalogue file's
+    ``life_events`` (docs/modules/catalog-format.md)."""
+
+    code = models.CharField(_("code"), max_length=16, unique=True)
+    name = models.CharField(_("life event"), max_length=100, unique=True)
+    audience = models.CharField(_("audience"), max_length=16, choices=Audience.choices)
+    description = models.TextField(_("description"), blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    items = models.ManyToManyField(BasicItem, related_name="life_events", verbose_name=_("items"))
+
+    class Meta:
+        ordering = ("position", "code")
+        verbose_name = _("life event")
+        verbose_name_plural = _("life events")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Bundle(models.Model):
+    """一件事一次办: one application for a life event that combines several items, handled
+    jointly by their departments under a lead department, with materials submitted once."""
+
+    life_event = models.OneToOneField(
+        LifeEvent, on_delete=models.CASCADE, related_name="bundle", verbose_name=_("life event")
+    )
+    name = models.CharField(_("bundle"), max_length=100, unique=True)
+    #: Basic item codes in the order the bundle presents them.
+    item_codes = models.JSONField(_("items"), default=list)
+    shared_materials = models.JSONField(_("materials submitted once"), default=list)
+    lead_department = models.CharField(_("lead department"), max_length=100)
+    promised_limit = models.PositiveSmallIntegerField(_("promised time limit"), null=True)
+    promised_limit_unit = models.CharField(
+        _("unit"), max_length=16, choices=LimitUnit.choices, blank=True
+    )
+    visits = models.PositiveSmallIntegerField(_("visits required"), null=True)
+
+    class Meta:
+        ordering = ("life_event__position", "life_event__code")
+        verbose_name = _("bundle (一件事)")
+        verbose_name_plural = _("bundles (一件事)")
+
+    def __str__(self) -> str:
+        return self.name

@@ -9,14 +9,12 @@ a second run adds nothing.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 from django.db import transaction
 from django.utils import timezone
 
 from yiwang.catalog import elements as el
 from yiwang.catalog.choices import Level, VersionStatus
+from yiwang.catalog.data_check import DATA_DIR, load_demo
 from yiwang.catalog.models import BasicItem, ImplementationItem, ImplementationVersion
 from yiwang.catalog.services import catalogue_import
 from yiwang.catalog.services.versions import implementation_code
@@ -24,7 +22,6 @@ from yiwang.core import facade as core
 from yiwang.core.choices import OrgKind
 from yiwang.core.seed import SeedContext, seed_step
 
-DATA = Path(__file__).resolve().parent / "data" / "basic_items.json"
 DEVIATE_EVERY = 7
 
 
@@ -81,9 +78,9 @@ def _planted(standard: dict, n: int) -> dict:
 @seed_step("catalog.items", order=60)
 def seed_catalogue(ctx: SeedContext) -> None:
     city = core.organisation_by_code("zh")
-    if city is None or not DATA.exists():
+    if city is None or not (DATA_DIR / "basic_items.json").exists():
         return
-    counts = catalogue_import(actor=None, data=json.loads(DATA.read_text(encoding="utf-8")))
+    counts = catalogue_import(actor=None, data=load_demo())
     ctx.count("catalogue basic items", counts["created"])
     basics = list(BasicItem.objects.order_by("code"))
     bodies = _bodies(city, {b.department for b in basics})

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from yiwang.catalog import elements as el
 from yiwang.catalog import permissions as perms
-from yiwang.catalog.models import BasicItem
+from yiwang.catalog.models import BasicItem, Bundle, LifeEvent
 from yiwang.core.audit import audit_record
 from yiwang.core.errors import InvalidInput
 from yiwang.core.permissions import require_perm
@@ -108,12 +108,78 @@ def item_of(basic: BasicItem) -> dict[str, Any]:
     return item
 
 
+def _event_of(event: LifeEvent) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "code": event.code,
+        "name": event.name,
+        "audience": event.audience,
+        "description": event.description,
+        "items": sorted(b.code for b in event.items.all()),
+    }
+    bundle = getattr(event, "bundle", None)
+    if bundle is not None:
+        out["bundle"] = {
+            "name": bundle.name,
+            "items": list(bundle.item_codes),
+            "shared_materials": list(bundle.shared_materials),
+            "lead_department": bundle.lead_department,
+        }
+        if bundle.promised_limit is not None:
+            out["bundle"]["promised_limit"] = {
+                "value": bundle.promised_limit,
+                "unit": bundle.promised_limit_unit,
+            }
+        if bundle.visits is not None:
+            out["bundle"]["visits"] = bundle.visits
+    return out
+
+
 def catalogue_export() -> dict[str, Any]:
-    """The active basic catalogue as a ``yiwang.catalog/1`` document."""
-    return {
+    """The active basic catalogue, with its life events and bundles when there are any, as a
+    ``yiwang.catalog/1`` document."""
+    data: dict[str, Any] = {
         "format": FORMAT,
         "items": [item_of(b) for b in BasicItem.objects.filter(is_active=True).order_by("code")],
     }
+    events = LifeEvent.objects.select_related("bundle").prefetch_related("items")
+    if events:
+        data["life_events"] = [_event_of(e) for e in events]
+    return data
+
+
+def _store_life_events(events: list[dict[str, Any]]) -> int:
+    """Create or update life events and their bundles by code (the file's order is their
+    position); events absent from the file stay. Returns how many were written."""
+    basics = dict(BasicItem.objects.values_list("code", "pk"))
+    for position, ev in enumerate(events):
+        event, _created = LifeEvent.objects.update_or_create(
+            code=ev["code"],
+            defaults={
+                "name": ev["name"],
+                "audience": ev["audience"],
+                "description": ev.get("description", ""),
+                "position": position,
+            },
+        )
+        event.items.set([basics[code] for code in ev["items"]])
+        bundle = ev.get("bundle")
+        if bundle is None:
+            Bundle.objects.filter(life_event=event).delete()
+            continue
+        limit = bundle.get("promised_limit") or {}
+        Bundle.objects.update_or_create(
+            life_event=event,
+            defaults={
+                "name": bundle["name"],
+                "item_codes": list(bundle["items"]),
+                "shared_materials": list(bundle["shared_materials"]),
+                "lead_department": bundle["lead_department"],
+                "promised_limit": limit.get("value"),
+                "promised_limit_unit": limit.get("unit", ""),
+                "visits": bundle.get("visits"),
+            },
+        )
+    return len(events)
 
 
 def _row(item: dict[str, Any]) -> dict[str, Any]:
@@ -160,8 +226,9 @@ def _check(data: Any) -> list[dict[str, Any]]:
 
 
 def catalogue_import(*, actor, data: Any) -> dict[str, int]:
-    """Create or update basic items from a catalogue document; all or nothing. Returns
-    ``{"created", "updated", "unchanged"}``. ``actor=None`` is the platform (seeding)."""
+    """Create or update basic items (and, when the document has them, life events and
+    bundles) from a catalogue document; all or nothing. Returns ``{"created", "updated",
+    "unchanged"}`` (+ ``"life_events"``). ``actor=None`` is the platform (seeding)."""
     if actor is not None:
         require_perm(actor, perms.MANAGE_BASIC)
     errors = _check(data)
@@ -185,6 +252,8 @@ def catalogue_import(*, actor, data: Any) -> dict[str, int]:
             changed.append(basic)
         BasicItem.objects.bulk_update(changed, BASIC_FIELDS, batch_size=500)
         counts["updated"] = len(changed)
+        if "life_events" in data:
+            counts["life_events"] = _store_life_events(data["life_events"])
         audit_record(
             actor=actor,
             action="catalog.basic.import",
