@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
+from yiwang.cases.api import router as cases_router
+from yiwang.catalog.api import router as catalog_router
 from yiwang.core.api import router as core_router
 from yiwang.core.api_base import auth_any, install_error_handlers
 from yiwang.hotline.api import router as hotline_router
 from yiwang.notify.api import router as notify_router
+from yiwang.ratings.api import router as ratings_router
 from yiwang.worktime.api import router as worktime_router
 
 api = NinjaAPI(
@@ -25,3 +28,6 @@ api.add_router("/", core_router)
 api.add_router("/worktime", worktime_router)
 api.add_router("/notify", notify_router)
 api.add_router("/hotline", hotline_router)
+api.add_router("/catalog", catalog_router)
+api.add_router("/cases", cases_router)
+api.add_router("/ratings", ratings_router)

@@ -26,6 +26,8 @@ INSTALLED_APPS = [
     "yiwang.notify",
     "yiwang.hotline",
     "yiwang.catalog",
+    "yiwang.cases",
+    "yiwang.ratings",
     "yiwang.portal",
     "django.contrib.admin",
     "django.contrib.auth",

@@ -22,6 +22,9 @@ urlpatterns = [
     path("hotline/interop/v1/", include("yiwang.hotline.interop")),  # 跨市联动, HMAC-signed
     path("hotline/", include("yiwang.hotline.urls")),
     path("catalog/", include("yiwang.catalog.urls")),
+    path("services/", include("yiwang.catalog.urls_guide")),  # the public service guide
+    path("cases/", include("yiwang.cases.urls")),
+    path("ratings/", include("yiwang.ratings.urls")),
     path("", include("yiwang.portal.urls")),
 ]
 if settings.DEBUG:

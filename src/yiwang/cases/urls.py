@@ -1,0 +1,5 @@
+"""Pages of cases, mounted at /cases/."""
+
+app_name = "cases"
+
+urlpatterns: list = []

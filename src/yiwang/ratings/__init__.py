@@ -1,0 +1,1 @@
+"""好差评: ratings of service events (applications, windows, the 12345 hotline)."""

@@ -1,0 +1,5 @@
+"""Pages of ratings, mounted at /ratings/."""
+
+app_name = "ratings"
+
+urlpatterns: list = []
