@@ -7,24 +7,11 @@ from django.contrib import admin
 
 from yiwang.catalog import permissions as perms
 from yiwang.catalog.models import BasicItem, ImplementationItem, ImplementationVersion
-from yiwang.core.permissions import has_perm
+from yiwang.core import admin_base
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_superuser or has_perm(request.user, perms.VIEW)
-
-    def has_module_permission(self, request):
-        return self.has_view_permission(request)
+class ReadOnlyAdmin(admin_base.ReadOnlyAdmin):
+    view_permission = perms.VIEW
 
 
 @admin.register(BasicItem)

@@ -7,7 +7,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from yiwang.core import pii
+from yiwang.core import admin_base, pii
 from yiwang.core.errors import DomainError
 from yiwang.core.permissions import has_perm
 from yiwang.hotline import permissions as perms
@@ -26,21 +26,8 @@ from yiwang.hotline.services import dispatch_rule_deactivate
 from yiwang.hotline.services import knowledge as knowledge_services
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_view_permission(self, request, obj=None):
-        return has_perm(request.user, perms.VIEW) or request.user.is_superuser
-
-    def has_module_permission(self, request):
-        return self.has_view_permission(request)
+class ReadOnlyAdmin(admin_base.ReadOnlyAdmin):
+    view_permission = perms.VIEW
 
 
 class WorkOrderEventInline(admin.TabularInline):

@@ -10,7 +10,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from yiwang.core import pii
+from yiwang.core import admin_base, pii
 from yiwang.core.errors import DomainError, InvalidInput
 from yiwang.core.permissions import has_perm
 from yiwang.notify.models import ChannelPolicy, Message, SmsOutbox, Template, WebhookEndpoint
@@ -53,21 +53,8 @@ class ManagedAdmin(admin.ModelAdmin):
         return False  # referenced by messages; deactivate instead
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_module_permission(self, request):
-        return _can_view(request)
-
-    def has_view_permission(self, request, obj=None):
-        return _can_view(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class ReadOnlyAdmin(admin_base.ReadOnlyAdmin):
+    view_permission = ("notify.manage", "notify.view_message")
 
 
 class TemplateForm(forms.ModelForm):
