@@ -17,6 +17,7 @@ SERVICE_PACKAGES = [
     "yiwang.worktime.services",
     "yiwang.hotline.services",
     "yiwang.catalog.services",
+    "yiwang.cases.services",
 ]
 
 # Write services that delegate the audit record to another service (name → delegate).
@@ -39,6 +40,30 @@ DELEGATES: dict[str, str] = {
     "notification_send_many": "_store_many",
     "work_order_dispatch": "_assign",
     "work_order_reassign": "_assign",
+    # cases: table-driven transitions audit in workflow._apply
+    **{
+        f"case_{action}": "_apply"
+        for action in (
+            "accept",
+            "refuse",
+            "request_correction",
+            "review",
+            "pause",
+            "resume",
+            "extend",
+            "decide",
+            "complete",
+            "deliver",
+        )
+    },
+}
+
+# Building blocks that take an actor but are only ever called inside an audited service's
+# transaction (they write the timeline row, stage a file, or re-derive a bundle's parent).
+INTERNAL = {
+    "yiwang.cases.services.common.event",
+    "yiwang.cases.services.common.material_build",
+    "yiwang.cases.services.joint.parent_sync",
 }
 
 
@@ -54,6 +79,8 @@ def _service_functions():
         for module in modules:
             for name, fn in inspect.getmembers(module, inspect.isfunction):
                 if fn.__module__ != module.__name__ or name.startswith("_"):
+                    continue
+                if f"{module.__name__}.{name}" in INTERNAL:
                     continue
                 if "actor" in inspect.signature(fn).parameters:
                     yield f"{module.__name__}.{name}", fn

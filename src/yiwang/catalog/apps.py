@@ -10,7 +10,9 @@ class CatalogConfig(AppConfig):
 
     def ready(self) -> None:
         from yiwang.catalog import permissions as perms
-        from yiwang.portal.facade import register_nav
+        from yiwang.portal.facade import register_nav, register_programme_link
+
+        register_programme_link("services", "guide:home")  # 一网通办 → the service guide
 
         register_nav(
             _("Service items"),

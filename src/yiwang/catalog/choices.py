@@ -78,6 +78,10 @@ class VersionStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
+# 网上办理深度 from which an item takes applications online: 3 = online application and
+# pre-check (网上预审), 4 = fully online (全程网办); 1–2 only publish the guide and forms.
+ONLINE_APPLY_DEPTH = 3
+
 # The six elements unified province-wide (domain.md §2): they live on the basic item and an
 # implementation item inherits them; they cannot be edited at implementation level.
 UNIFIED_ELEMENTS = ("name", "code", "kind", "department", "implementing_levels", "basis")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from yiwang.catalog.choices import VersionStatus
+from yiwang.catalog.choices import ONLINE_APPLY_DEPTH, VersionStatus
 from yiwang.catalog.models import Bundle, ImplementationItem
 from yiwang.core.errors import NotFound
 
@@ -40,6 +40,11 @@ class PublishedItem:
     materials: tuple[dict[str, Any], ...] = ()
     steps: tuple[dict[str, Any], ...] = ()
     result: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def applicable_online(self) -> bool:
+        """Whether applications are taken online (网办 at depth 3 or 4), the portal's rule."""
+        return self.online and self.online_depth >= ONLINE_APPLY_DEPTH
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet
 
-from yiwang.catalog.choices import Audience, VersionStatus
+from yiwang.catalog.choices import ONLINE_APPLY_DEPTH, Audience, VersionStatus
 from yiwang.catalog.models import BasicItem, Bundle, ImplementationItem, LifeEvent
 from yiwang.core.choices import OrgKind
 from yiwang.core.errors import NotFound
@@ -168,9 +168,6 @@ class ItemFilters:
     district: District | None = None
     online: bool = False  # 可网上申请 (online, depth ≥ 3)
     zero_visit: bool = False  # 零跑动
-
-
-ONLINE_APPLY_DEPTH = 3  # depth 3 = online application and pre-check; 4 = 全程网办
 
 
 def _matching_implementations(filters: ItemFilters) -> QuerySet:

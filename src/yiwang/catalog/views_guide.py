@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from yiwang.catalog import selectors_guide as guide
-from yiwang.catalog.choices import Audience, ItemKind, LimitUnit, ResultType
+from yiwang.catalog.choices import ONLINE_APPLY_DEPTH, Audience, ItemKind, LimitUnit, ResultType
 from yiwang.catalog.views import MATERIAL_FORMS, MATERIAL_KINDS, _int_param
 from yiwang.core.errors import NotFound
 
@@ -217,7 +217,7 @@ def _guide_context(found: guide.GuideItem) -> dict:
     basic, item = found.basic, found.chosen
     v = item.current
     depth = v.online_depth if v.online else 1
-    can_apply = v.online and v.online_depth >= guide.ONLINE_APPLY_DEPTH
+    can_apply = v.online and v.online_depth >= ONLINE_APPLY_DEPTH
     bodies = [
         {
             "impl": i,

@@ -1,30 +1,25 @@
 """Attachments of work orders: size limit, type sniffed from the bytes, storage, timeline.
 
-The type is decided by the file's first bytes (magic numbers, :data:`SIGNATURES`), never by
+The type is decided by the file's first bytes (magic numbers, ``yiwang.core.files``), never by
 its name or the declared content type; a name or declared type that disagrees with the bytes is
 refused (``hotline.attachment_type_mismatch``), as is any type not in the table
-(``hotline.attachment_type``). A small own table is used rather than a package: ten formats,
-each with a documented signature, and Office Open XML needs a look into the zip directory for
-``[Content_Types].xml`` that generic sniffers (e.g. ``filetype``) do not do.
+(``hotline.attachment_type``).
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
-import re
 import uuid
-import zipfile
-from dataclasses import dataclass
 
 from django.core.files import File
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from yiwang import config
+from yiwang.core import files
 from yiwang.core.audit import audit_record, snapshot
 from yiwang.core.choices import AccountKind
 from yiwang.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from yiwang.core.files import Kind, sniff
 from yiwang.core.permissions import has_perm
 from yiwang.hotline import permissions as perms
 from yiwang.hotline import selectors
@@ -33,97 +28,6 @@ from yiwang.hotline.choices import Action
 from yiwang.hotline.models import Attachment, WorkOrder, WorkOrderEvent
 
 MAX_PER_ORDER = 10
-NAME_MAX = 200
-HEAD_BYTES = 64
-
-
-@dataclass(frozen=True)
-class Kind:
-    mime: str
-    extensions: frozenset[str]
-    aliases: frozenset[str] = frozenset()  # other declared content types meaning the same
-
-
-def _k(mime: str, exts: str, aliases: str = "") -> Kind:
-    return Kind(mime, frozenset(exts.split()), frozenset(aliases.split()))
-
-
-JPEG = _k("image/jpeg", "jpg jpeg jpe", "image/jpg image/pjpeg")
-PNG = _k("image/png", "png", "image/x-png")
-GIF = _k("image/gif", "gif")
-WEBP = _k("image/webp", "webp")
-PDF = _k("application/pdf", "pdf", "application/x-pdf")
-MP3 = _k("audio/mpeg", "mp3", "audio/mp3 audio/mpeg3 audio/x-mpeg-3")
-AMR = _k("audio/amr", "amr", "audio/x-amr audio/amr-wb")
-WAV = _k("audio/wav", "wav", "audio/x-wav audio/wave audio/vnd.wave")
-MP4 = _k("video/mp4", "mp4 m4v", "video/x-m4v application/mp4")
-M4A = _k("audio/mp4", "m4a", "audio/x-m4a audio/m4a")
-MOV = _k("video/quicktime", "mov")
-_OOXML = "application/vnd.openxmlformats-officedocument."
-DOCX = _k(_OOXML + "wordprocessingml.document", "docx")
-XLSX = _k(_OOXML + "spreadsheetml.sheet", "xlsx")
-PPTX = _k(_OOXML + "presentationml.presentation", "pptx")
-
-# (offset, bytes) → kind; checked in order. MP3 frames, RIFF, ftyp and zip need a closer look
-# (see :func:`sniff`).
-SIGNATURES: list[tuple[int, bytes, Kind]] = [
-    (0, b"\xff\xd8\xff", JPEG),
-    (0, b"\x89PNG\r\n\x1a\n", PNG),
-    (0, b"GIF87a", GIF),
-    (0, b"GIF89a", GIF),
-    (0, b"%PDF-", PDF),
-    (0, b"ID3", MP3),
-    (0, b"#!AMR\n", AMR),
-    (0, b"#!AMR-WB\n", AMR),
-]
-ALL_KINDS = (JPEG, PNG, GIF, WEBP, PDF, MP3, AMR, WAV, MP4, M4A, MOV, DOCX, XLSX, PPTX)
-# Declared types that say nothing (browsers send them for unknown extensions).
-UNINFORMATIVE = frozenset({"", "application/octet-stream", "binary/octet-stream"})
-_CONTROL = re.compile(r"[\x00-\x1f\x7f/\\]")
-
-
-def sniff(fileobj) -> Kind | None:
-    """The kind of the file by its bytes, or ``None`` when it is not an accepted type."""
-    fileobj.seek(0)
-    head = fileobj.read(HEAD_BYTES)
-    fileobj.seek(0)
-    for offset, magic, kind in SIGNATURES:
-        if head[offset : offset + len(magic)] == magic:
-            return kind
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return WEBP
-    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
-        return WAV
-    # MPEG audio frame without an ID3 tag: 11 sync bits, MPEG-1/2/2.5, Layer III.
-    if len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0 and (head[1] >> 1) & 3 == 1:
-        return MP3
-    if head[4:8] == b"ftyp":
-        brand = head[8:12]
-        if brand.startswith(b"M4A"):
-            return M4A
-        if brand == b"qt  ":
-            return MOV
-        return MP4
-    if head[:4] == b"PK\x03\x04":
-        return _ooxml(fileobj)
-    return None
-
-
-def _ooxml(fileobj) -> Kind | None:
-    """Office Open XML is a zip holding ``[Content_Types].xml``; the part folder says which."""
-    try:
-        with zipfile.ZipFile(fileobj) as archive:
-            names = archive.namelist()
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return None
-    finally:
-        fileobj.seek(0)
-    if "[Content_Types].xml" not in names:
-        return None
-    for prefix, kind in (("word/", DOCX), ("xl/", XLSX), ("ppt/", PPTX)):
-        if any(n.startswith(prefix) for n in names):
-            return kind
-    return None
 
 
 def max_bytes() -> int:
@@ -134,22 +38,9 @@ def _refuse(code: str, message: str) -> InvalidInput:
     return InvalidInput(code, message, errors=[{"field": "file", "code": code, "message": message}])
 
 
-def _clean_name(name: str) -> str:
-    name = _CONTROL.sub("_", os.path.basename((name or "").replace("\\", "/"))).strip(" .")
-    if len(name) > NAME_MAX:
-        stem, dot, ext = name.rpartition(".")
-        name = stem[: NAME_MAX - len(ext) - 1] + dot + ext if dot and len(ext) < 10 else name
-        name = name[:NAME_MAX]
-    return name or "attachment"
-
-
-def _extension(name: str) -> str:
-    stem, dot, ext = name.rpartition(".")
-    return ext.lower() if dot and stem else ""
-
-
 def _check_type(kind: Kind | None, name: str, declared: str) -> Kind:
-    if kind is None:
+    problem = files.type_problem(kind, name, declared)
+    if problem == files.UNKNOWN:
         raise _refuse(
             "hotline.attachment_type",
             _(
@@ -157,11 +48,7 @@ def _check_type(kind: Kind | None, name: str, declared: str) -> Kind:
                 "documents are)."
             ),
         )
-    ext = _extension(name)
-    declared = (declared or "").split(";")[0].strip().lower()
-    ext_ok = not ext or ext in kind.extensions
-    declared_ok = declared in UNINFORMATIVE or declared == kind.mime or declared in kind.aliases
-    if not (ext_ok and declared_ok):
+    if problem == files.MISMATCH:
         raise _refuse(
             "hotline.attachment_type_mismatch",
             _("The file's name or declared type does not match its content (%(type)s).")
@@ -202,19 +89,17 @@ def attachment_add(*, actor, order_id: int, uploaded_file) -> Attachment:
             "hotline.attachment_too_large",
             _("The file is larger than %(mb)d MB.") % {"mb": limit // (1024 * 1024)},
         )
-    name = _clean_name(uploaded_file.name)
+    name = files.clean_name(uploaded_file.name)
     kind = _check_type(sniff(uploaded_file), name, getattr(uploaded_file, "content_type", ""))
-    digest = hashlib.sha256()
-    for chunk in uploaded_file.chunks():
-        digest.update(chunk)
-    ext = _extension(name) or sorted(kind.extensions)[0]
+    digest = files.sha256_of(uploaded_file)
+    ext = files.extension(name) or sorted(kind.extensions)[0]
 
     attachment = Attachment(
         order=order,
         name=name,
         content_type=kind.mime,
         size=size,
-        sha256=digest.hexdigest(),
+        sha256=digest,
         uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     uploaded_file.seek(0)
