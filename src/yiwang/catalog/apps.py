@@ -35,3 +35,10 @@ class CatalogConfig(AppConfig):
             order=32,
             description=_("Standardisation scores and local differences between implementations."),
         )
+        register_nav(
+            _("Service item statistics"),
+            "catalog:stats",
+            perms.VIEW,
+            order=33,
+            description=_("Items by kind, online-handling and zero-visit rates, limit compression."),
+        )

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from yiwang.catalog import views
+from yiwang.catalog import views, views_stats
 
 app_name = "catalog"
 
@@ -18,4 +18,5 @@ urlpatterns = [
     path("versions/<int:pk>/send-back/", views.version_send_back, name="send_back"),
     path("review/", views.review, name="review"),
     path("consistency/", views.consistency, name="consistency"),
+    path("stats/", views_stats.stats_page, name="stats"),
 ]
