@@ -8,7 +8,19 @@ from typing import Any
 
 from yiwang.catalog.choices import ONLINE_APPLY_DEPTH, VersionStatus
 from yiwang.catalog.models import Bundle, ImplementationItem
+from yiwang.catalog.search import SearchHit, search_items
 from yiwang.core.errors import NotFound
+
+__all__ = [
+    "BundleRef",
+    "PublishedItem",
+    "SearchHit",
+    "bundle_get",
+    "bundle_list",
+    "published_item_get",
+    "published_items_of_basic",
+    "search_items",
+]
 
 
 @dataclass(frozen=True)
@@ -39,6 +51,7 @@ class PublishedItem:
     conditions: tuple[str, ...] = ()
     materials: tuple[dict[str, Any], ...] = ()
     steps: tuple[dict[str, Any], ...] = ()
+    places: tuple[dict[str, Any], ...] = ()
     result: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -90,6 +103,7 @@ def _published(item: ImplementationItem) -> PublishedItem:
         conditions=tuple(version.conditions),
         materials=tuple(version.materials),
         steps=tuple(version.steps),
+        places=tuple(version.places),
         result=dict(version.result),
     )
 

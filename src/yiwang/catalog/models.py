@@ -260,3 +260,47 @@ class Bundle(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SearchDocument(models.Model):
+    """The search index entry of one active basic item (docs/modules/catalog-search.md).
+
+    Derived data, rebuilt from the item, its life events and its published implementations by
+    ``catalog.services.search_index`` (on import, publication, withdrawal; ``yiwang catalog
+    reindex``). Each ``*_tokens`` column is jieba search-mode tokens joined by spaces. Two
+    full-text indexes (migration 0003): the head (name, keyword, pinyin columns, weighted) and
+    the body (conditions, materials, FAQ), consulted only when the head finds too little —
+    SQLite FTS5 tables ``catalog_search_fts`` and ``catalog_search_body_fts`` kept in step by
+    triggers; PostgreSQL generated ``tsvector`` columns ``search_vector`` and ``body_vector``
+    (not declared here) with GIN indexes.
+    """
+
+    basic = models.OneToOneField(
+        BasicItem,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="search_document",
+        verbose_name=_("basic item"),
+    )
+    # copied from the item so that one query ranks and reads the candidates
+    code = models.CharField(_("basic code"), max_length=32)
+    name = models.CharField(_("item name"), max_length=200)
+    kind = models.CharField(_("item kind"), max_length=4)
+    #: the item's colloquial terms, one per line
+    terms = models.TextField(_("colloquial terms"), blank=True)
+    name_tokens = models.TextField(_("name and colloquial-term tokens"), blank=True)
+    keyword_tokens = models.TextField(_("theme and department tokens"), blank=True)
+    pinyin_tokens = models.TextField(_("pinyin tokens"), blank=True)
+    body_tokens = models.TextField(_("condition, material and FAQ tokens"), blank=True)
+    #: " person legal_person " (spaces around each code) for an exact ``LIKE`` filter.
+    audience = models.CharField(_("audience"), max_length=64, blank=True)
+    department = models.CharField(_("competent department"), max_length=100, db_index=True)
+    faq_count = models.PositiveIntegerField(_("FAQ entries indexed"), default=0)
+    indexed_at = models.DateTimeField(_("indexed at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("search document")
+        verbose_name_plural = _("search documents")
+
+    def __str__(self) -> str:
+        return f"search document of {self.basic_id}"

@@ -25,7 +25,6 @@ Model files are pickles (joblib): load only files this platform wrote (they live
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import logging
 import math
@@ -41,6 +40,13 @@ from types import ModuleType
 from typing import Any
 
 import numpy as np
+
+from yiwang.core import search
+
+# The domain words jieba's default dictionary splits badly (网约车, 噪音扰民 …) live with the
+# segmentation in the shared search kernel: every app segments with the same dictionary. A saved
+# model records them.
+DOMAIN_WORDS = search.DOMAIN_WORDS
 
 __all__ = [
     "FORMAT",
@@ -68,25 +74,6 @@ DEFAULT_THRESHOLD = 0.8
 # paste must not cost 100 ms of segmentation at intake (jieba ≈ 3 µs per character).
 MAX_TEXT_CHARS = 2000
 
-# Domain words jieba's default dictionary splits badly (e.g. 网约车 → 网约/车, 噪音扰民 → three
-# tokens). Frequencies are high enough to win over the default segmentation.
-DOMAIN_WORDS: tuple[str, ...] = (
-    "12345", "网约车", "出租车", "公交车", "拖欠工资", "欠薪", "农民工", "劳动合同", "劳动仲裁",
-    "社保卡", "养老保险", "失业保险", "不动产登记", "不动产权证书", "噪音扰民", "占道经营",
-    "流动摊贩", "违章建筑", "违建", "油烟净化器", "渣土车", "建筑垃圾", "垃圾分类", "物业费",
-    "物业公司", "业主委员会", "维修基金", "维修资金", "二次供水", "水压", "停水", "燃气",
-    "液化气", "电梯困人", "维保单位", "特种设备", "预付卡", "七天无理由退货", "明码标价",
-    "食品经营许可证", "营业执照", "港澳通行证", "居住证", "落户", "积分入学", "学位",
-    "校外培训", "培训机构", "医保", "医保卡", "异地就医", "门诊特定病种", "HPV疫苗", "九价",
-    "家庭医生", "专家号", "个税", "汇算清缴", "数电发票", "红冲", "出口退税", "粤省事",
-    "政务服务网", "政务服务中心", "秒批", "帮办代办", "惠企政策", "免申即享", "专精特新",
-    "稳岗补贴", "以工代训", "贷款贴息", "融资担保", "应急转贷", "用水报装", "用电报装",
-    "用电增容", "施工许可证", "并联审批", "容缺受理", "注册商标", "专利", "知识产权",
-    "路灯", "井盖", "减速带", "红绿灯", "排污许可证", "河涌", "偷排",
-)  # fmt: skip
-
-_jieba_lock = threading.Lock()
-_jieba_ready = False
 # Tokens carrying no information about the unit: punctuation, whitespace, bare numbers.
 _NOISE = re.compile(r"^[\W_]+$|^\d+(\.\d+)?$", re.UNICODE)
 _STOPWORDS = frozenset(
@@ -100,47 +87,9 @@ _STOPWORDS = frozenset(
 
 
 def get_jieba() -> ModuleType:
-    """The ``jieba`` module, initialised once per process (≈ 1 s), lazily, cache in ``var``.
-
-    Other code of the platform that segments Chinese (knowledge-base search) should call this
-    rather than initialise jieba itself, so the dictionary is loaded once with the domain words.
-    """
-    global _jieba_ready
-    import jieba
-
-    if _jieba_ready:
-        return jieba
-    with _jieba_lock:
-        if not _jieba_ready:
-            jieba.setLogLevel(logging.WARNING)
-            cache_dir = _cache_dir()
-            # jieba writes its prefix-dictionary cache to the temp dir by default; a shared
-            # /tmp file with a fixed name is racy between users, so keep it in our var dir.
-            jieba.dt.cache_file = str(cache_dir / "jieba.cache")
-            jieba.dt.tmp_dir = str(cache_dir)
-            jieba.dt.initialize()
-            for word in DOMAIN_WORDS:
-                jieba.add_word(word, freq=200_000)
-            _jieba_ready = True
-    return jieba
-
-
-def _cache_dir() -> Path:
-    candidates: list[Path] = []
-    # A missing or invalid configuration must not break segmentation: fall back to /tmp.
-    with contextlib.suppress(Exception):
-        from yiwang import config
-
-        candidates.append(Path(config.var_dir()) / "cache")
-    candidates.append(Path(tempfile.gettempdir()) / f"yiwang-{os.getuid()}")
-    for path in candidates:
-        try:
-            path.mkdir(parents=True, exist_ok=True)
-        except OSError:
-            continue
-        if os.access(path, os.W_OK):
-            return path
-    return Path(tempfile.mkdtemp(prefix="yiwang-jieba-"))
+    """The ``jieba`` module, initialised once per process with the domain words: the shared
+    search kernel's :func:`yiwang.core.search.get_jieba` (kept here for existing callers)."""
+    return search.get_jieba()
 
 
 def tokenize(text: str) -> list[str]:

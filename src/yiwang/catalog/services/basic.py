@@ -10,11 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from yiwang.catalog import elements as el
 from yiwang.catalog import permissions as perms
-from yiwang.catalog.models import BasicItem, Bundle, LifeEvent
+from yiwang.catalog.models import BasicItem, Bundle, LifeEvent, SearchDocument
+from yiwang.catalog.services.search_index import search_documents_refresh
 from yiwang.core.audit import audit_record
 from yiwang.core.errors import InvalidInput
 from yiwang.core.permissions import require_perm
@@ -254,6 +256,15 @@ def catalogue_import(*, actor, data: Any) -> dict[str, int]:
         counts["updated"] = len(changed)
         if "life_events" in data:
             counts["life_events"] = _store_life_events(data["life_events"])
+        # The search index follows in the same transaction: created and changed items, items
+        # without a document yet, and every item when life events (indexed themes) came along.
+        refresh = BasicItem.objects.filter(code__in=rows)
+        if "life_events" not in data:
+            stale = [b.pk for b in new] + [b.pk for b in changed]
+            refresh = refresh.filter(
+                Q(pk__in=stale) | ~Q(pk__in=SearchDocument.objects.values("basic_id"))
+            )
+        search_documents_refresh(basic_ids=refresh.values_list("pk", flat=True))
         audit_record(
             actor=actor,
             action="catalog.basic.import",

@@ -17,6 +17,7 @@ from yiwang.catalog import elements as el
 from yiwang.catalog import permissions as perms
 from yiwang.catalog.choices import Operation, VersionStatus
 from yiwang.catalog.models import BasicItem, ImplementationItem, ImplementationVersion
+from yiwang.catalog.services.search_index import search_documents_refresh
 from yiwang.core import facade as core
 from yiwang.core.audit import audit_record
 from yiwang.core.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -256,6 +257,8 @@ def version_publish(*, actor, version_id: int) -> ImplementationVersion:
         version.save(update_fields=["status", "published_at", "reviewed_by", "reviewed_at"])
         item.current = version
         item.save(update_fields=["current"])
+        # the item's search document carries the published FAQ and the publication count
+        search_documents_refresh(basic_ids=[item.basic_id])
         audit_record(
             actor=actor,
             action="catalog.version.publish",
@@ -292,6 +295,7 @@ def implementation_withdraw(*, actor, item_id: int, reason: str) -> Implementati
         returned = item.versions.filter(status=VersionStatus.REVIEW).update(
             status=VersionStatus.DRAFT, review_note=reason[:500]
         )
+        search_documents_refresh(basic_ids=[item.basic_id])
         audit_record(
             actor=actor,
             action="catalog.implementation.withdraw",
