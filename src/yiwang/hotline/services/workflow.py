@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from yiwang.core.audit import audit_record
@@ -90,6 +92,35 @@ def _queue_transfer_outcome(actor, order: WorkOrder) -> None:
         from yiwang.hotline.services.transfer import transfer_outcome_queue
 
         transfer_outcome_queue(actor=actor, order=order)
+
+
+def rating_event_fields(order: WorkOrder, closer_unit_id: int | None = None) -> dict:
+    """好差评: what a closed order is as a rating service event (``ratings.facade``). The
+    serving unit is the lead unit, or the unit that closed it (the centre's direct answer)."""
+    unit_id = order.lead_unit_id or closer_unit_id or order.city_id
+    with translation.override(settings.LANGUAGE_CODE):
+        name = _("12345 hotline: %(category)s") % {"category": order.get_category_display()}
+    return {
+        "subject_app": "hotline",
+        "subject_key": order.number,
+        "channel": "hotline",
+        "item_code": f"12345.{order.category}",
+        "item_name": name,
+        "organisation_id": unit_id,
+        "served_at": order.closed_at,
+        "served_user_id": order.owner_id,
+        "served_phone": "" if order.owner_id else order.contact_phone,
+    }
+
+
+def _rating_event_record(actor, order: WorkOrder) -> None:
+    """A closed order becomes a service event its requester may rate."""
+    from yiwang.ratings import facade as ratings
+
+    if order.owner_id is None and not order.contact_phone:
+        return  # nobody to ask
+    unit_id = getattr(actor, "organisation_id", None)
+    ratings.service_event_record(actor=actor, **rating_event_fields(order, unit_id))
 
 
 def _load(actor, order_id: int, version: int, action: str) -> WorkOrder:
@@ -189,6 +220,7 @@ def work_order_review(
                 before=before,
                 after=common.after_of(order, before),
             )
+            _rating_event_record(actor, order)
             _queue_transfer_outcome(actor, order)
         else:
             _text(note, "note")
@@ -256,6 +288,7 @@ def work_order_close(
             before=before,
             after=common.after_of(order, before),
         )
+        _rating_event_record(actor, order)
         _queue_transfer_outcome(actor, order)
     return order
 
@@ -336,10 +369,29 @@ def work_order_callback(
             before=before,
             after=common.after_of(order, before),
         )
+        _rating_from_callback(actor, order, rating, note, reopening)
     if reopening:
         order_id_, version_ = order.pk, order.version
         common.on_commit(lambda: common.notify_dispatched(order_id_, version_))
     return order
+
+
+def _rating_from_callback(actor, order: WorkOrder, rating: str, note: str, reopening: bool):
+    """好差评: the callback's rating is the order's rating — unless the order goes back for
+    重办, which puts its rating event on hold until it is closed again."""
+    from yiwang.ratings import facade as ratings
+
+    if reopening:
+        ratings.service_event_hold(actor=actor, subject_app="hotline", subject_key=order.number)
+    else:
+        ratings.rating_record_callback(
+            actor=actor,
+            subject_app="hotline",
+            subject_key=order.number,
+            level=rating,
+            comment=note,
+            rated_at=order.called_back_at,
+        )
 
 
 def work_order_return(*, actor, order_id: int, version: int, reason: str) -> WorkOrder:
