@@ -28,8 +28,11 @@ def test_home_programme_cards_link_only_to_existing_pages(en_client):
     body = en_client.get("/").content.decode()
     for key in ("services", "hotline", "enterprise", "datahub", "cityops"):
         assert f'data-testid="programme-{key}"' in body
+    card = body.split('data-testid="programme-services"')[1].split("</div>")[0]
+    assert "stretched-link" in card and 'href="/services/"' in card  # the service guide
     assert (
-        "stretched-link" not in body.split('data-testid="programme-services"')[1].split("</div>")[0]
+        "stretched-link"
+        not in body.split('data-testid="programme-enterprise"')[1].split("</div>")[0]
     )
 
 

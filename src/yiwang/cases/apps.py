@@ -7,3 +7,22 @@ class CasesConfig(AppConfig):
     label = "cases"
     verbose_name = _("Applications")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from yiwang.cases import permissions as perms
+        from yiwang.portal.facade import register_nav
+
+        register_nav(
+            _("Applications inbox"),
+            "cases:inbox",
+            perms.VIEW,
+            order=35,
+            description=_("Applications your department holds, by deadline, with warnings."),
+        )
+        register_nav(
+            _("Applications filed for others"),
+            "cases:mine",
+            perms.ASSIST,
+            order=36,
+            description=_("Applications you filed on behalf of citizens and enterprises."),
+        )

@@ -143,3 +143,70 @@ def case_pauses(*, case: Case) -> QuerySet:
 
 def sub_cases(*, case: Case) -> QuerySet:
     return case.sub_cases.select_related("organisation").order_by("number")
+
+
+# --- reads of the pages (cases.views) ---------------------------------------------------------
+
+
+def case_of_party(*, actor, number: str) -> Case:
+    """A case the actor applied for or filed as an agent (帮办代办) — the "my cases" pages; a
+    case the actor sees only as a department answers ``NotFound`` there."""
+    case = case_get(actor=actor, number=number)
+    if actor.pk not in (case.applicant_id, case.agent_id):
+        raise NotFound("case")
+    return case
+
+
+def case_held(*, actor, number: str) -> Case:
+    """A case the actor's organisation subtree holds (the department pages); else ``NotFound``
+    (a bundle's parent, a case seen only as an agent, another department's case)."""
+    case = case_get(actor=actor, number=number)
+    if is_applicant(actor) or not holds(actor, case):
+        raise NotFound("case")
+    return case
+
+
+def case_inbox_items(*, actor) -> list[tuple[str, str]]:
+    """(basic code, item name) of the items in the actor's inbox, for its filter."""
+    rows = case_inbox(actor=actor).order_by().values_list("basic_code", "item_name").distinct()
+    return sorted(set(rows), key=lambda r: r[1])
+
+
+def applicant_find(*, query: str):
+    """帮办代办: the active citizen or enterprise account with this user name or mobile number
+    (``None`` when there is none or the mobile number is shared by several accounts)."""
+    from django.contrib.auth import get_user_model
+
+    query = (query or "").strip()
+    if not query or len(query) > 150:
+        return None
+    accounts = get_user_model().objects.filter(
+        Q(username=query) | Q(mobile=query),
+        is_active=True,
+        kind__in=[AccountKind.CITIZEN, AccountKind.ENTERPRISE],
+    )
+    found = list(accounts[:2])
+    return found[0] if len(found) == 1 else None
+
+
+def applicant_by_id(*, pk: int):
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model()
+        .objects.filter(
+            pk=pk, is_active=True, kind__in=[AccountKind.CITIZEN, AccountKind.ENTERPRISE]
+        )
+        .first()
+    )
+
+
+def district_choices() -> list[tuple[int, str]]:
+    """(id, name) of the city's districts and functional areas, where a bundle may be handled."""
+    from yiwang.core.choices import OrgKind
+
+    org_model = Case._meta.get_field("organisation").related_model
+    rows = org_model.objects.filter(
+        kind__in=[OrgKind.DISTRICT, OrgKind.FUNCTIONAL_AREA], is_active=True
+    ).order_by("sort_order", "pk")
+    return list(rows.values_list("pk", "name"))

@@ -34,6 +34,7 @@ from yiwang.cases.services.joint import parent_sync
 from yiwang.core.audit import audit_record
 from yiwang.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from yiwang.core.permissions import has_perm
+from yiwang.ratings import facade as ratings
 from yiwang.worktime import facade as worktime
 
 S, A = CaseStatus, CaseAction
@@ -392,9 +393,23 @@ def case_complete(*, actor, number: str, note: str = "", version: int | None = N
     note = common.text(note, "note", required=False)
     with transaction.atomic():
         case = _load(actor, number, A.COMPLETE, version)
-        return _apply(
+        case = _apply(
             case, actor=actor, action=A.COMPLETE, changes={"completed_at": common.now()}, note=note
         )
+        # 好差评: the applicant may now rate this service (one event per case, or per
+        # department's sub-case of a bundle); the invitation goes out after the commit.
+        ratings.service_event_record(
+            actor=actor,
+            subject_app="cases",
+            subject_key=case.number,
+            channel=ratings.Channel.ONLINE,
+            item_code=case.basic_code,
+            item_name=case.item_name,
+            organisation_id=case.organisation_id,
+            served_user_id=case.applicant_id,
+            served_at=case.completed_at,
+        )
+        return case
 
 
 def case_deliver(
