@@ -18,6 +18,7 @@ SERVICE_PACKAGES = [
     "yiwang.hotline.services",
     "yiwang.catalog.services",
     "yiwang.cases.services",
+    "yiwang.ratings.services",
 ]
 
 # Write services that delegate the audit record to another service (name → delegate).

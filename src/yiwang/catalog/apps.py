@@ -40,5 +40,7 @@ class CatalogConfig(AppConfig):
             "catalog:stats",
             perms.VIEW,
             order=33,
-            description=_("Items by kind, online-handling and zero-visit rates, limit compression."),
+            description=_(
+                "Items by kind, online-handling and zero-visit rates, limit compression."
+            ),
         )
