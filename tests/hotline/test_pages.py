@@ -706,3 +706,19 @@ def test_list_pages_do_not_grow_queries_per_row(as_user, hl, make_order):
         make_order()
     for url, count in one.items():
         assert _queries(as_user(hl.operator), url) <= count, url
+
+
+def test_assist_panel_lists_the_catalogue_items_a_caller_asks_about(as_user, hl):
+    # the catalogue's own search (catalog.facade), linked to the public guide
+    from yiwang.catalog.data_check import load_demo
+    from yiwang.catalog.services import catalogue_import
+
+    catalogue_import(actor=None, data=load_demo())
+    body = _body(
+        as_user(hl.operator).get(
+            "/hotline/intake/assist/",
+            {"content": "我想开饭店，要办什么证？", "category": "consult"},
+        )
+    )
+    assert 'data-testid="service-items"' in body
+    assert "食品经营许可" in body and "/services/items/" in body

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from yiwang.catalog import facade as catalog
 from yiwang.core.errors import DomainError, NotFound
 from yiwang.hotline import permissions as perms
 from yiwang.hotline import selectors, services
@@ -32,14 +33,20 @@ from yiwang.hotline.views_workbench.common import (
 
 # --- intake ------------------------------------------------------------------------------------
 
+SERVICE_ITEMS = 3  # service items of the catalogue shown in the assist panel
+
 
 def _assist(actor, *, content: str, category: str, phone: str, address: str) -> dict:
-    """Knowledge-base answers, dispatch suggestions and duplicate candidates for the text.
+    """Knowledge-base answers, service items of the catalogue, dispatch suggestions and
+    duplicate candidates for the text.
 
-    The three come from sibling modules of this app; a missing one leaves its panel empty.
+    Articles, suggestions and duplicates come from sibling modules of this app (a missing one
+    leaves its panel empty); service items from the catalogue's search (``catalog.facade``),
+    the same ranking as the public guide, so an operator can read the guide to a caller who
+    asks how to get something done.
     """
     city_id = _city_id(actor)
-    out: dict = {"articles": [], "suggestions": [], "duplicates": []}
+    out: dict = {"articles": [], "service_items": [], "suggestions": [], "duplicates": []}
     text = (content or "").strip()
     if city_id is None:
         return out
@@ -53,6 +60,7 @@ def _assist(actor, *, content: str, category: str, phone: str, address: str) -> 
             out["articles"] = list(
                 search_articles(city_id=city_id, query=text, category=category, limit=5)
             )
+        out["service_items"] = catalog.search_items(text, limit=SERVICE_ITEMS)
         try:
             from yiwang.hotline.suggestions import dispatch_suggestions
         except ImportError:
