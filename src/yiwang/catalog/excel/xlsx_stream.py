@@ -3,7 +3,7 @@
 Why not openpyxl's read-only mode: on a city catalogue (6,155 items, about 740,000 cells) it
 took about 30 s of CPU — it builds a ``Text`` object per inline string and scans every sheet
 once more for its dimensions — against about 4 s here, where expat's callbacks turn each
-``<c>`` into a value and nothing else. Workbooks are written with openpyxl (excel.py).
+``<c>`` into a value and nothing else. Workbooks are written with openpyxl (``writing.py``).
 
 What is read: sheet names in workbook order, shared strings, and per row its number and its
 values by column — text (shared, inline, rich text without phonetic runs, formula results),
