@@ -148,7 +148,10 @@ AUTH_PASSWORD_VALIDATORS = [
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_AGE = 30 * 60  # refined per request from the security policy (idle timeout)
+# The security policy's idle timeout replaces this per session, as a sliding expiry written at
+# most once a minute (core.middleware.session_keep_alive). Never SESSION_SAVE_EVERY_REQUEST:
+# one write per request queues parallel requests on SQLite's writer ("database is locked").
+SESSION_COOKIE_AGE = 30 * 60
 
 # --- internationalisation ---------------------------------------------------------------
 LANGUAGE_CODE = config.get("YIWANG_LANGUAGE")
