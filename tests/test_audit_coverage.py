@@ -19,6 +19,7 @@ SERVICE_PACKAGES = [
     "yiwang.catalog.services",
     "yiwang.cases.services",
     "yiwang.ratings.services",
+    "yiwang.registry.services",
 ]
 
 # Write services that delegate the audit record to another service (name → delegate).
@@ -41,6 +42,8 @@ DELEGATES: dict[str, str] = {
     "notification_send_many": "_store_many",
     "work_order_dispatch": "_assign",
     "work_order_reassign": "_assign",
+    # registry: one enterprise is a batch of one (audited per enterprise there)
+    "enterprise_save": "enterprises_upsert",
     # cases: table-driven transitions audit in workflow._apply
     **{
         f"case_{action}": "_apply"

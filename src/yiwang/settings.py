@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "yiwang.catalog",
     "yiwang.cases",
     "yiwang.ratings",
+    "yiwang.registry",
     "yiwang.portal",
     "django.contrib.admin",
     "django.contrib.auth",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from yiwang.core.choices import OrgKind
 from yiwang.core.models import Organisation, User
 
 
@@ -58,3 +59,14 @@ def users_with_role(role: str, *, within: OrgRef | None = None) -> list[int]:
     if within is not None:
         qs = qs.filter(organisation__path__startswith=within.path)
     return list(qs.values_list("pk", flat=True).distinct())
+
+
+def places_of_city(city_id: int) -> list[OrgRef]:
+    """The districts, functional areas and streets of a city (its places, for addresses and
+    enterprise files), in tree order."""
+    city = Organisation.objects.filter(pk=city_id).first()
+    if city is None:
+        return []
+    kinds = [OrgKind.DISTRICT, OrgKind.FUNCTIONAL_AREA, OrgKind.STREET]
+    places = Organisation.objects.filter(path__startswith=city.path, kind__in=kinds)
+    return [_ref(o) for o in places.order_by("path")]
