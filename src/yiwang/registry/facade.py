@@ -7,6 +7,7 @@ from django.db.models import Exists, OuterRef, Q
 from yiwang.registry.fields import FIELDS, QUALIFICATIONS, FieldSpec, FieldType, field_get
 from yiwang.registry.industries import industry_get, industry_normalise, industry_prefixes
 from yiwang.registry.models import Enterprise, EnterpriseTag, Qualification
+from yiwang.registry.selectors import change_cursor, changed_since, matchable_profiles
 
 __all__ = [
     "FIELDS",
@@ -14,12 +15,15 @@ __all__ = [
     "QUALIFICATIONS",
     "FieldSpec",
     "FieldType",
+    "change_cursor",
+    "changed_since",
     "enterprise_count_where",
     "enterprise_ids_where",
     "field_get",
     "industry_get",
     "industry_normalise",
     "industry_prefixes",
+    "matchable_profiles",
     "qualification_held",
     "tagged_any",
 ]
