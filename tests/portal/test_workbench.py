@@ -186,6 +186,7 @@ def test_nav_registry_filters_by_permission(org_tree, make_staff):
         "hotline:inbox",
         "cases:inbox",
         "cases:mine",
+        "cases:stats",
         "ratings:worklist",
         "ratings:stats",
         "portal:organisations",

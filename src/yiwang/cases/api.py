@@ -1,5 +1,6 @@
 """The cases API, mounted at /api/v1/cases: applying (multipart with the materials), my cases,
-one case, the department inbox and the workflow actions."""
+one case, the department inbox and the workflow actions; the statistics at ``/stats``
+(``api_stats``)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from ninja.responses import Status as HttpStatus
 from pydantic import Field, ValidationError
 
 from yiwang.cases import selectors, services
+from yiwang.cases.api_stats import router as stats_router
 from yiwang.cases.choices import CaseStatus, WarningLevel
 from yiwang.cases.models import Case, Extension
 from yiwang.cases.services import common
@@ -515,3 +517,6 @@ def application_action(request: HttpRequest, number: str, action: ActionName):  
         case "withdraw":
             case = services.case_withdraw(**args, reason=p.reason)
     return _detail(selectors.case_get(actor=request.user, number=case.number))
+
+
+router.add_router("/stats", stats_router)

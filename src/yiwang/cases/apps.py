@@ -26,3 +26,13 @@ class CasesConfig(AppConfig):
             order=36,
             description=_("Applications you filed on behalf of citizens and enterprises."),
         )
+        register_nav(
+            _("One-stop service statistics"),
+            "cases:stats",
+            perms.STATS,
+            order=37,
+            description=_(
+                "Applications, on-time completion and service ratings by department and "
+                "district, with the catalogue's online-handling figures."
+            ),
+        )

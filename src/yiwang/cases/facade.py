@@ -7,13 +7,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Q
-
-from yiwang.cases.choices import CaseStatus, Decision
 from yiwang.cases.models import Case
+from yiwang.cases.stats import case_counters
 from yiwang.core.errors import NotFound
-
-DONE = (CaseStatus.COMPLETED, CaseStatus.DELIVERED)
 
 
 @dataclass(frozen=True)
@@ -110,23 +106,7 @@ def case_counts(
     rows = (
         Case.objects.filter(item__isnull=False, submitted_at__gte=start, submitted_at__lt=end)
         .values(key, label)
-        .annotate(
-            received=Count("id"),
-            accepted=Count("id", filter=Q(accepted_at__isnull=False)),
-            refused=Count("id", filter=Q(status=CaseStatus.REFUSED)),
-            approved=Count("id", filter=Q(decision=Decision.APPROVE)),
-            denied=Count("id", filter=Q(decision=Decision.DENY)),
-            completed=Count("id", filter=Q(status__in=DONE)),
-            on_time=Count("id", filter=Q(decided_at__isnull=False, decided_at__lte=F("deadline"))),
-            overdue_open=Count(
-                "id",
-                filter=Q(
-                    decided_at__isnull=True,
-                    deadline__lt=now,
-                    status__in=[CaseStatus.ACCEPTED, CaseStatus.REVIEWING],
-                ),
-            ),
-        )
+        .annotate(**case_counters(now))
         .order_by("-received", key)
     )
     return [

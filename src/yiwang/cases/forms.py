@@ -124,3 +124,16 @@ class InboxFilterForm(BootstrapForm):
     def filters(self) -> dict[str, str]:
         self.is_valid()
         return {k: v for k, v in self.cleaned_data.items() if v}
+
+
+class StatsPeriodForm(BootstrapForm):
+    """The period of the 一网通办 statistics page (the rules are ``stats.period_clean``'s)."""
+
+    start = forms.DateField(
+        label=gettext_lazy("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    end = forms.DateField(
+        label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )

@@ -23,10 +23,12 @@ urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/<str:number>/", views.inbox_detail, name="inbox_detail"),
     path("inbox/<str:number>/act/", views.inbox_act, name="inbox_act"),
+    path("inbox/<str:number>/reveal/", views.inbox_reveal, name="inbox_reveal"),
     path(
         "inbox/<str:number>/materials/<int:material_id>/",
         views.inbox_material,
         name="inbox_material",
     ),
     path("inbox/<str:number>/documents/<str:kind>/", views.inbox_document, name="inbox_document"),
+    path("stats/", views.stats_page, name="stats"),
 ]

@@ -9,6 +9,7 @@ from typing import Any
 from yiwang.catalog.choices import ONLINE_APPLY_DEPTH, VersionStatus
 from yiwang.catalog.models import Bundle, ImplementationItem
 from yiwang.catalog.search import SearchHit, search_items
+from yiwang.catalog.stats import catalogue_stats_in
 from yiwang.core.errors import NotFound
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "SearchHit",
     "bundle_get",
     "bundle_list",
+    "catalogue_figures",
     "published_item_get",
     "published_items_of_basic",
     "search_items",
@@ -155,3 +157,12 @@ def bundle_get(*, code: str) -> BundleRef:
 
 def bundle_list() -> list[BundleRef]:
     return [_bundle_ref(b) for b in Bundle.objects.select_related("life_event")]
+
+
+def catalogue_figures(*, org_prefix: str) -> dict[str, Any]:
+    """The catalogue statistics (items by kind, 网办率, 零跑动率, limit compression, …:
+    ``{"total", "by_department", "by_district"}`` as in :mod:`yiwang.catalog.stats`) of the
+    published implementations whose implementing body's organisation path starts with
+    ``org_prefix``. Districts are keyed by the district organisation's id as a string, or
+    ``"city"`` for municipal bodies. Unscoped: callers check access and choose the prefix."""
+    return catalogue_stats_in(org_prefix)

@@ -183,7 +183,13 @@ def catalogue_stats(*, actor) -> dict[str, Any]:
     :meth:`Figures.as_dict`). Departments are the competent departments (主管部门, a unified
     element) by number of items; districts follow the city's order after the city level
     (key ``city``: implementations by municipal bodies)."""
-    rows = _grouped_counts(stats_scope(actor))
+    return catalogue_stats_in(stats_scope(actor))
+
+
+def catalogue_stats_in(prefix: str) -> dict[str, Any]:
+    """:func:`catalogue_stats` of the published implementations whose implementing body's
+    organisation path starts with ``prefix`` (unscoped: the caller decides the prefix)."""
+    rows = _grouped_counts(prefix)
     district_of, districts = _districts({r["organisation_id"] for r in rows})
     total = Figures("total", _("All items"))
     by_district = {CITY_LEVEL: Figures(CITY_LEVEL, _("City level"))}

@@ -35,6 +35,7 @@ __all__ = [
     "service_event_get",
     "service_event_hold",
     "service_event_record",
+    "stats_period_clean",
 ]
 
 
@@ -168,3 +169,12 @@ def rating_stats(
         district_id=district_id,
         organisation_id=organisation_id,
     )
+
+
+def stats_period_clean(start: dt.date | None, end: dt.date | None) -> tuple[dt.date, dt.date]:
+    """The statistics period asked for, both ends included (Asia/Shanghai days; default the
+    last 30 days; one end alone keeps 30 days or runs to today). ``InvalidInput`` (422, code
+    ``ratings.invalid_period``, field ``end`` or ``start``) when the end is before the start or
+    the period is longer than three years — the rules of the 好差评 statistics."""
+    period = _stats.period_clean(start, end)
+    return period.start, period.end

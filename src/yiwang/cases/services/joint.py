@@ -12,6 +12,7 @@ import datetime as dt
 
 from django.db.models import F
 
+from yiwang.cases import notifications
 from yiwang.cases.choices import FINAL, RUNNING, CaseAction, CaseStatus
 from yiwang.cases.models import Case
 from yiwang.cases.services import common
@@ -82,6 +83,8 @@ def parent_sync(parent_id: int, *, actor, at: dt.datetime) -> Case:
             from_status=before,
             at=at,
         )
+        # The applicant hears of the bundle once per change of its status, never per sub-case.
+        notifications.parent_changed(parent, before)
     return parent
 
 

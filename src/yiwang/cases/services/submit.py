@@ -18,7 +18,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from yiwang.cases import clock, formdefs, selectors
+from yiwang.cases import clock, formdefs, notifications, selectors
 from yiwang.cases import permissions as perms
 from yiwang.cases import slots as slotlib
 from yiwang.cases.choices import ApplicantKind, CaseAction, CaseStatus
@@ -69,8 +69,11 @@ def _applicant(actor, applicant_id: int | None):
     return applicant, actor
 
 
-def _prefill(applicant, form: Mapping[str, Any]) -> dict[str, Any]:
-    """The verified identity of the account fills what the form leaves out."""
+def applicant_prefill(applicant, form: Mapping[str, Any]) -> dict[str, Any]:
+    """``form`` completed with the applicant account's verified identity: a citizen's real
+    name and ID number, an enterprise's name and credit code (+ the user as contact), the
+    account's mobile. Only what the form leaves out is filled. The submit services validate
+    this; the apply page shows the same values as the locked identity and initial fields."""
     data = dict(form)
     if applicant.kind == AccountKind.CITIZEN:
         try:
@@ -91,7 +94,9 @@ def _prefill(applicant, form: Mapping[str, Any]) -> dict[str, Any]:
     return data
 
 
-def _kind(applicant) -> str:
+def applicant_kind(applicant) -> str:
+    """The :class:`ApplicantKind` an account applies as (citizen → person, enterprise user →
+    legal person); it selects the form fields that apply."""
     if applicant.kind == AccountKind.CITIZEN:
         return ApplicantKind.PERSON
     return ApplicantKind.LEGAL_PERSON
@@ -200,9 +205,11 @@ def application_submit(
     if not item.applicable_online:
         raise _not_online([item.name])
     policy = common.policy_current()
-    kind = _kind(applicant)
+    kind = applicant_kind(applicant)
     fields, rules = formdefs.definition_for([item.basic_code])
-    cleaned, errors = formdefs.form_validate(fields, _prefill(applicant, form), applicant_kind=kind)
+    cleaned, errors = formdefs.form_validate(
+        fields, applicant_prefill(applicant, form), applicant_kind=kind
+    )
     slots = slotlib.item_slots(item.materials)
     required = slotlib.required_codes(slots, declared=conditions, form=cleaned, rules=rules)
     errors += _check_files(slots, files, required, policy.max_upload_mb * 2**20)
@@ -254,16 +261,20 @@ def application_submit(
                     "agent": agent.pk if agent else None,
                 },
             )
+            notifications.case_received(case)
     except BaseException:
         common.discard_files(list(stored.values()))
         raise
     return case
 
 
-def _implementation_for(
-    basic_code: str, district_id: int | None, cache: dict
+def implementation_for(
+    basic_code: str, *, district_id: int | None, cache: dict[int, int | None]
 ) -> catalog.PublishedItem | None:
-    """The implementation in the chosen district, else the city-level one."""
+    """The published implementation of ``basic_code`` that handles a bundle's item: the one
+    in district ``district_id`` when there is one, else the city-level one (``None``: not
+    published). ``cache`` maps organisation id → district id across calls of one bundle; the
+    bundle service and the bundle's apply page route the same way through it."""
     candidates = catalog.published_items_of_basic(basic_code=basic_code)
     city_level = None
     for item in candidates:
@@ -307,7 +318,7 @@ def bundle_submit(
     items: list[catalog.PublishedItem] = []
     unavailable: list[str] = []
     for code in bundle.item_codes:
-        item = _implementation_for(code, district_id, cache)
+        item = implementation_for(code, district_id=district_id, cache=cache)
         if item is None:
             unavailable.append(code)
         else:
@@ -323,9 +334,11 @@ def bundle_submit(
     if offline:
         raise _not_online(offline)
     policy = common.policy_current()
-    kind = _kind(applicant)
+    kind = applicant_kind(applicant)
     fields, rules = formdefs.definition_for([i.basic_code for i in items])
-    cleaned, errors = formdefs.form_validate(fields, _prefill(applicant, form), applicant_kind=kind)
+    cleaned, errors = formdefs.form_validate(
+        fields, applicant_prefill(applicant, form), applicant_kind=kind
+    )
     slots = slotlib.bundle_slots(bundle.shared_materials, [i.materials for i in items])
     required = slotlib.required_codes(slots, declared=conditions, form=cleaned, rules=rules)
     errors += _check_files(slots, files, required, policy.max_upload_mb * 2**20)
@@ -409,6 +422,7 @@ def bundle_submit(
                     "agent": agent.pk if agent else None,
                 },
             )
+            notifications.case_received(parent)  # one notice for the bundle, none per sub-case
     except BaseException:
         common.discard_files(list(stored.values()))
         raise

@@ -21,6 +21,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from yiwang.cases import notifications
 from yiwang.cases.choices import WARNING_ORDER, CaseAction, CaseStatus, WarningLevel
 from yiwang.cases.models import Case, CorrectionNotice
 from yiwang.cases.services import common
@@ -102,10 +103,12 @@ def _sweep_one(case: Case, at: dt.datetime, counts: dict) -> None:
         and case.acceptance_deadline <= at
     ):
         _deem_accepted(case, at, counts)
+        notifications.case_accepted(case)
     elif case.item_id is not None and case.status == CaseStatus.CORRECTION:
         notice = CorrectionNotice.objects.filter(case=case, resolved_at__isnull=True).first()
         if notice is not None and notice.deadline <= at:
             _lapse(case, at, counts)
+            notifications.case_lapsed(case, notice.deadline)
         else:
             _levels(case, at, counts)
     else:

@@ -4,7 +4,8 @@ Each action loads the case as the actor sees it (404 when invisible, and for dep
 also when the actor's organisation does not hold it), locks the row, checks the optional
 ``version`` the client saw (409 ``cases.concurrent_change``) and the table (409
 ``cases.illegal_transition``), writes the change with its timeline event and audit record in one
-transaction, and brings a bundle's parent in line (``joint.parent_sync``).
+transaction, and brings a bundle's parent in line (``joint.parent_sync``). The actions the
+applicant must hear of register their notice (``cases.notifications``), sent after the commit.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
-from yiwang.cases import clock, selectors
+from yiwang.cases import clock, notifications, selectors
 from yiwang.cases import permissions as perms
 from yiwang.cases.choices import (
     RUNNING,
@@ -160,7 +161,9 @@ def case_accept(*, actor, number: str, note: str = "", version: int | None = Non
         changes = {"accepted_at": at, "step_index": min(1, len(case.steps))}
         case.deadline = common.decision_deadline(case)
         changes["deadline"] = case.deadline
-        return _apply(case, actor=actor, action=A.ACCEPT, changes=changes, note=note, at=at)
+        case = _apply(case, actor=actor, action=A.ACCEPT, changes=changes, note=note, at=at)
+        notifications.case_accepted(case)
+        return case
 
 
 def case_refuse(
@@ -172,13 +175,15 @@ def case_refuse(
     with transaction.atomic():
         case = _load(actor, number, A.REFUSE, version)
         note = reason if not refer_to else f"{reason}（{_('turn to')}：{refer_to}）"
-        return _apply(
+        case = _apply(
             case,
             actor=actor,
             action=A.REFUSE,
             changes={"refusal_reason": reason, "refer_to": refer_to, "deadline": None},
             note=note,
         )
+        notifications.case_refused(case)
+        return case
 
 
 def _slot_codes(case: Case) -> dict[str, str]:
@@ -232,7 +237,7 @@ def case_request_correction(
         at = common.now()
         policy = common.policy_current()
         deadline = worktime.add_working_days(at, policy.correction_days).deadline
-        CorrectionNotice.objects.create(
+        notice = CorrectionNotice.objects.create(
             case=case,
             items=cleaned,
             note=note,
@@ -241,7 +246,7 @@ def case_request_correction(
             deadline=deadline,
         )
         summary = "；".join(f"{c['name'] or c['material'] or '—'}：{c['reason']}" for c in cleaned)
-        return _apply(
+        case = _apply(
             case,
             actor=actor,
             action=A.CORRECT,
@@ -250,6 +255,8 @@ def case_request_correction(
             at=at,
             audit={"corrections": cleaned, "correct_by": deadline},
         )
+        notifications.case_correction(case, notice)
+        return case
 
 
 def case_review(*, actor, number: str, note: str = "", version: int | None = None) -> Case:
@@ -339,7 +346,7 @@ def case_extend(
         previous = case.deadline
         case.extension_days += days
         deadline = common.decision_deadline(case)
-        Extension.objects.create(
+        extension = Extension.objects.create(
             case=case,
             days=days,
             reason=reason,
@@ -349,7 +356,7 @@ def case_extend(
             new_deadline=deadline,
             notified_at=at,
         )
-        return _apply(
+        case = _apply(
             case,
             actor=actor,
             action=A.EXTEND,
@@ -358,6 +365,8 @@ def case_extend(
             % {"days": days, "approver": approver, "reason": reason},
             at=at,
         )
+        notifications.case_extended(case, extension)
+        return case
 
 
 def case_decide(
@@ -378,7 +387,7 @@ def case_decide(
         if decision == Decision.APPROVE:
             days = common.policy_current().delivery_days
             changes["delivery_deadline"] = worktime.add_working_days(at, days).deadline
-        return _apply(
+        case = _apply(
             case,
             actor=actor,
             action=A.DECIDE,
@@ -386,6 +395,8 @@ def case_decide(
             note=f"{Decision(decision).label}{'：' + reasons if reasons else ''}",
             at=at,
         )
+        notifications.case_decided(case)
+        return case
 
 
 def case_complete(*, actor, number: str, note: str = "", version: int | None = None) -> Case:
@@ -409,6 +420,7 @@ def case_complete(*, actor, number: str, note: str = "", version: int | None = N
             served_user_id=case.applicant_id,
             served_at=case.completed_at,
         )
+        notifications.case_completed(case)
         return case
 
 
@@ -427,13 +439,15 @@ def case_deliver(
             raise Conflict(
                 "cases.nothing_to_deliver", _("Only an approval has a certificate to deliver.")
             )
-        return _apply(
+        case = _apply(
             case,
             actor=actor,
             action=A.DELIVER,
             changes={"delivered_at": common.now(), "delivery_method": method},
             note=note or str(DeliveryMethod(method).label),
         )
+        notifications.case_delivered(case)
+        return case
 
 
 # --- applicant actions --------------------------------------------------------------------

@@ -26,7 +26,7 @@ from yiwang.cases.forms import LOCKED_IDENTITY, ApplicationForm
 from yiwang.cases.services import common
 
 # the service's own rules for what the account fills and which body handles a bundle's item
-from yiwang.cases.services.submit import _implementation_for, _kind, _prefill
+from yiwang.cases.services.submit import applicant_kind, applicant_prefill, implementation_for
 from yiwang.cases.views.common import (
     ACCEPT_ATTR,
     KINDS_TEXT,
@@ -70,7 +70,7 @@ def _who(request):
 
 def _identity(applicant) -> tuple[dict[str, str], dict[str, str]]:
     """(locked identity shown as text — masked —, initial values of editable fields)."""
-    filled = _prefill(applicant, {})
+    filled = applicant_prefill(applicant, {})
     locked = {k: str(filled[k]) for k in LOCKED_IDENTITY if filled.get(k)}
     initial = {k: filled[k] for k in ("phone", "contact_name") if filled.get(k)}
     return locked, initial
@@ -144,7 +144,7 @@ def _posted(request, slots) -> tuple[dict, list[str]]:
 
 def _context(request, *, applicant, agent, lookup_error, specs, rules, slots, groups=None):
     locked, initial = _identity(applicant) if applicant else ({}, {})
-    kind = _kind(applicant) if applicant else ApplicantKind.PERSON
+    kind = applicant_kind(applicant) if applicant else ApplicantKind.PERSON
     applicable = [s for s in specs if s.get("for") in (None, kind)]
     form = ApplicationForm(
         request.POST if request.method == "POST" else None,
@@ -269,7 +269,7 @@ def bundle_apply(request, code: str):
     cache: dict = {}
     items, missing = [], []
     for basic_code in bundle.item_codes:
-        found = _implementation_for(basic_code, district_id, cache)
+        found = implementation_for(basic_code, district_id=district_id, cache=cache)
         if found is None:
             missing.append(basic_code)
         else:

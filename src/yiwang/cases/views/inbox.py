@@ -4,17 +4,24 @@ forms its state allows, and the one POST endpoint of those forms.
 
 Every form carries the case's ``version``: a form left open while someone else acted gets a
 409 message and the reloaded case instead of overwriting. A case the user's organisation does
-not hold is 404 (``selectors.case_held``)."""
+not hold is 404 (``selectors.case_held``).
+
+"显示完整信息" (``inbox_reveal``) answers one POST with the applicant's full ID number and
+phone — a fragment for htmx, a page without JavaScript — never cached; the service audits it
+and limits how often a user may do it."""
 
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_GET, require_POST
 
 from yiwang.cases import permissions as perms
@@ -22,6 +29,7 @@ from yiwang.cases import selectors, services
 from yiwang.cases.choices import CaseAction, Decision, DeliveryMethod, PauseReason
 from yiwang.cases.forms import InboxFilterForm
 from yiwang.cases.models import Extension
+from yiwang.cases.services.reveal import RevealLimited, case_pii_reveal
 from yiwang.cases.services.workflow import APPLICANT, SYSTEM, TRANSITIONS
 from yiwang.cases.views.common import (
     PAGE_SIZE,
@@ -38,7 +46,7 @@ from yiwang.cases.views.common import (
     status_label,
 )
 from yiwang.cases.views.mine import document_context, document_target
-from yiwang.core.errors import Conflict, DomainError, InvalidInput
+from yiwang.core.errors import Conflict, DomainError, Forbidden, InvalidInput
 from yiwang.core.permissions import has_perm
 
 A = CaseAction
@@ -190,6 +198,7 @@ def _render_detail(request, case, *, status=200, failed="", kept=None):
             ],
             "parent_bundle": case.parent.item_name if case.parent_id else "",
             "masked_phone": case.masked_phone,
+            "can_reveal": has_perm(request.user, perms.REVEAL_PII),
         },
         status=status,
     )
@@ -327,3 +336,26 @@ def inbox_document(request, number: str, kind: str):
     context = document_context(case, kind, target)
     context["back"] = reverse("cases:inbox_detail", args=[case.number])
     return render(request, "cases/document.html", context)
+
+
+@staff_page(perms.REVEAL_PII)
+@never_cache
+@require_POST
+@sensitive_variables("revealed")
+def inbox_reveal(request, number: str):
+    """显示完整信息: the applicant's full ID number and phone of a held case, for this response
+    only (``Cache-Control: no-store``); audited. Over the hourly limit: 429 with the reason."""
+    template = (
+        "cases/_pii_reveal.html" if request.headers.get("HX-Request") else "cases/pii_reveal.html"
+    )
+    context = {"number": number.upper(), "revealed": None, "limited": ""}
+    status = 200
+    try:
+        revealed = case_pii_reveal(actor=request.user, number=number)
+    except Forbidden:
+        raise PermissionDenied from None
+    except RevealLimited as exc:
+        context["limited"], status = exc.message, 429
+    else:
+        context.update(number=revealed.number, revealed=revealed)
+    return render(request, template, context, status=status)
