@@ -38,8 +38,7 @@ def test_the_statistics_page_draws_its_charts(live_server, page, migrated_data, 
     errors: list[str] = []
 
     def console(message) -> None:
-        # the site has no favicon: Chromium's own request for it answers 404 on every page
-        if message.type == "error" and not message.location["url"].endswith("/favicon.ico"):
+        if message.type == "error":
             errors.append(f"{message.text} {message.location}")
 
     page.on("pageerror", lambda exc: errors.append(str(exc)))

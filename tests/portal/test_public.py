@@ -75,3 +75,11 @@ def test_unknown_page_uses_the_shell(en_client, settings):
     response = en_client.get("/no-such-page/")
     assert response.status_code == 404
     assert "Page not found" in response.content.decode()
+
+
+def test_pages_name_their_icon_and_favicon_ico_leads_to_it(client, db):
+    page = client.get("/").content.decode()
+    assert 'rel="icon"' in page and "portal/favicon" in page
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and "portal/favicon" in response["Location"]
+    assert client.post("/favicon.ico").status_code == 405

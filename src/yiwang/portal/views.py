@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -79,6 +80,12 @@ def _safe_next(request, target: str | None) -> str | None:
 
 
 # --- public pages ---------------------------------------------------------------------------
+
+
+@require_GET
+def favicon(request):
+    """/favicon.ico for clients that do not read the page's ``<link rel="icon">``."""
+    return redirect(static("portal/favicon.svg"), permanent=True)
 
 
 @require_GET
