@@ -31,3 +31,29 @@ def test_every_operation_has_id_summary_and_tag(db):
             assert op.get("operationId"), (method, path)
             assert op.get("summary"), (method, path)
             assert op.get("tags"), (method, path)
+
+
+def _subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
+
+
+def test_schema_class_names_are_unique(db):
+    # django-ninja keys the OpenAPI components by class name: a second schema with the same
+    # name silently replaces the first one in the document (another app's contract changes)
+    from ninja import Schema
+
+    from yiwang.api import api
+
+    api.get_openapi_schema()  # every router imported
+    seen: dict[str, str] = {}
+    for cls in _subclasses(Schema):
+        if not cls.__module__.startswith("yiwang."):
+            continue
+        where = f"{cls.__module__}.{cls.__qualname__}"
+        assert cls.__name__ not in seen or seen[cls.__name__] == where, (
+            f"schema {cls.__name__} is defined twice: {seen.get(cls.__name__)} and {where}"
+        )
+        seen[cls.__name__] = where
+    assert len(seen) > 50

@@ -106,7 +106,7 @@ class CaseListItemOut(Schema):
     parent: str | None
 
 
-class EventOut(Schema):
+class CaseEventOut(Schema):
     action: str
     from_status: str
     to_status: str
@@ -170,7 +170,7 @@ class CaseOut(CaseListItemOut):
     delivery_method: str
     withdrawn_at: dt.datetime | None
     extension: ExtensionOut | None
-    events: list[EventOut]
+    events: list[CaseEventOut]
     materials: list[MaterialOut]
     corrections: list[CorrectionOut]
     pauses: list[PauseOut]
@@ -194,14 +194,14 @@ class MineQueryIn(Schema):
     limit: int = 50
 
 
-class InboxQueryIn(Schema):
+class CaseInboxQueryIn(Schema):
     status: CaseStatusName | None = None  # type: ignore[valid-type]
     warning: WarningName | None = None  # type: ignore[valid-type]
     page: int = Field(1, ge=1)
     limit: int = Field(50, ge=1, le=200)
 
 
-class ActionIn(Schema):
+class CaseActionIn(Schema):
     """The payload of one action (JSON; ``resubmit`` is multipart with the files)."""
 
     version: int | None = Field(None, description="the version the client saw (optional)")
@@ -392,7 +392,7 @@ def application_list(request: HttpRequest, query: Query[MineQueryIn]):
     operation_id="cases_inbox",
     summary="Department inbox: unfinished cases of the caller's organisation, most urgent first",
 )
-def inbox(request: HttpRequest, query: Query[InboxQueryIn]):
+def inbox(request: HttpRequest, query: Query[CaseInboxQueryIn]):
     qs = selectors.case_inbox(actor=request.user, status=query.status, warning=query.warning)
     start = (query.page - 1) * query.limit
     rows = list(qs[start : start + query.limit + 1])
@@ -440,7 +440,7 @@ def material_download(request: HttpRequest, number: str, material_id: int):
 _ACTION_BODY = {
     "requestBody": {
         "content": {
-            "application/json": {"schema": ActionIn.model_json_schema()},
+            "application/json": {"schema": CaseActionIn.model_json_schema()},
             "multipart/form-data": {
                 "schema": {
                     "type": "object",
@@ -453,7 +453,7 @@ _ACTION_BODY = {
 }
 
 
-def _action_payload(request: HttpRequest) -> tuple[ActionIn, dict]:
+def _action_payload(request: HttpRequest) -> tuple[CaseActionIn, dict]:
     if request.content_type == "multipart/form-data":
         data: dict[str, Any] = {k: request.POST.get(k) for k in request.POST}
         files = {key: request.FILES[key] for key in request.FILES}
@@ -466,7 +466,7 @@ def _action_payload(request: HttpRequest) -> tuple[ActionIn, dict]:
     if not isinstance(data, dict):
         raise common.invalid("body", "cases.invalid_json", "The body must be a JSON object.")
     try:
-        return ActionIn.model_validate(data), files
+        return CaseActionIn.model_validate(data), files
     except ValidationError as exc:
         errors = [
             {

@@ -14,7 +14,7 @@ from yiwang.catalog import stats
 router = Router()
 
 
-class FiguresOut(Schema):
+class CatalogFiguresOut(Schema):
     key: str = Field(description="department name, district id, 'city' (city level) or 'total'")
     label: str
     items: int = Field(description="published implementation items")
@@ -40,9 +40,9 @@ class FiguresOut(Schema):
 
 class StatsOut(Schema):
     kind_labels: dict[str, str]
-    total: FiguresOut
-    by_department: list[FiguresOut]
-    by_district: list[FiguresOut]
+    total: CatalogFiguresOut
+    by_department: list[CatalogFiguresOut]
+    by_district: list[CatalogFiguresOut]
 
 
 @router.get(
