@@ -29,9 +29,17 @@ import sys
 import threading
 import time
 import uuid
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from _common import (
+    ROOT,
+    closed_loop,
+    ensure_database,
+    free_port,
+    open_loop,
+    start_server,
+    stop_server,
+)
+
 PATH = "/api/v1/cases/applications"
 BASIC_CODE = "990990001000"
 BENCH_PII_KEY = base64.urlsafe_b64encode(b"yiwang bench case-submit pii key").decode()
@@ -55,19 +63,9 @@ PDF = _pdf(24 * 1024)
 JPEG = _jpeg(48 * 1024)
 
 
-def _percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
 def prepare(database_url: str | None) -> dict:
     """Database, organisations, a published two-material item, citizens and an API token."""
-    sys.path.insert(0, str(ROOT / "bench"))
     if database_url:
-        from hotline_sla import ensure_database  # same directory
-
         ensure_database(database_url)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yiwang.settings")
     import django
@@ -284,83 +282,6 @@ def _with_progress(console, description: str, seconds: float, fn):
         bar.join()
 
 
-def closed_loop(port: int, setup: dict, clients: int, seconds: float, first: int) -> dict:
-    counter = iter(range(first, 10**12))
-    lock = threading.Lock()
-    stats = {"ok": 0, "errors": 0, "statuses": {}}
-    stop_at = time.monotonic() + seconds
-
-    def run() -> None:
-        client = Client(port, setup)
-        while time.monotonic() < stop_at:
-            with lock:
-                n = next(counter)
-            status = client.post(n)
-            with lock:
-                if status == 201:
-                    stats["ok"] += 1
-                else:
-                    stats["errors"] += 1
-                    stats["statuses"][status] = stats["statuses"].get(status, 0) + 1
-
-    started = time.monotonic()
-    threads = [threading.Thread(target=run) for _ in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.monotonic() - started
-    return {
-        "per_second": round(stats["ok"] / elapsed, 1),
-        "requests": stats["ok"],
-        "errors": stats["errors"],
-        "error_statuses": stats["statuses"],
-        "seconds": round(elapsed, 2),
-    }
-
-
-def open_loop(port: int, setup: dict, clients: int, rate: float, seconds: float, first: int):
-    total = max(1, int(rate * seconds))
-    start = time.monotonic() + 0.2
-    counter = iter(range(total))
-    lock = threading.Lock()
-    latencies: list[float] = []
-    errors = [0]
-
-    def run() -> None:
-        client = Client(port, setup)
-        while True:
-            with lock:
-                k = next(counter, None)
-            if k is None:
-                break
-            due = start + k / rate
-            delay = due - time.monotonic()
-            if delay > 0:
-                time.sleep(delay)
-            status = client.post(first + k)
-            with lock:
-                latencies.append(time.monotonic() - due)
-                errors[0] += status != 201
-
-    threads = [threading.Thread(target=run) for _ in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = max(1e-9, time.monotonic() - start)
-    return {
-        "rate": round(rate, 1),
-        "achieved_per_second": round(len(latencies) / elapsed, 1),
-        "requests": len(latencies),
-        "errors": errors[0],
-        "seconds": round(elapsed, 2),
-        "p50_ms": round(_percentile(latencies, 0.50) * 1000, 1),
-        "p95_ms": round(_percentile(latencies, 0.95) * 1000, 1),
-        "p99_ms": round(_percentile(latencies, 0.99) * 1000, 1),
-    }
-
-
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="yiwang bench case-submit", description=__doc__)
     parser.add_argument("--seconds", type=float, default=15.0, help="closed-loop phase length")
@@ -388,34 +309,34 @@ def main(argv: list[str]) -> int:
     os.environ["YIWANG_SECURE_SSL_REDIRECT"] = "0"
     with console.status("database, migrations, item, citizens, token"):
         setup = prepare(database_url)
-    sys.path.insert(0, str(ROOT / "bench"))
-    from hotline_intake import _free_port, start_server, stop_server  # same directory
-
     from yiwang import config
     from yiwang.cases.models import Case
 
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(ROOT / "src")])
     before = Case.objects.count()
-    port = _free_port()
+    port = free_port()
     with console.status("starting granian"):
         proc = start_server("yiwang.wsgi:application", port, env)
     try:
         first = Client(port, setup).post(0)
         if first != 201:
             raise RuntimeError(f"first request answered {first}")
-        n = 1_000
+
+        def connect():
+            return Client(port, setup).post
+
         _with_progress(
             console,
             f"warm-up {args.warmup:.0f} s",
             args.warmup,
-            lambda: closed_loop(port, setup, args.clients, args.warmup, n),
+            lambda: closed_loop(connect, clients=args.clients, seconds=args.warmup, first=1_000),
         )
         peak = _with_progress(
             console,
             f"max throughput, {args.seconds:.0f} s closed loop",
             args.seconds,
-            lambda: closed_loop(port, setup, args.clients, args.seconds, 100_000),
+            lambda: closed_loop(connect, clients=args.clients, seconds=args.seconds, first=100_000),
         )
         console.print(f"closed loop: {peak}")
         rate = max(1.0, args.load * peak["per_second"])
@@ -423,7 +344,13 @@ def main(argv: list[str]) -> int:
             console,
             f"{rate:.0f}/s paced for {args.paced_seconds:.0f} s",
             args.paced_seconds,
-            lambda: open_loop(port, setup, args.clients, rate, args.paced_seconds, 1_000_000),
+            lambda: open_loop(
+                connect,
+                clients=args.clients,
+                rate=rate,
+                seconds=args.paced_seconds,
+                first=1_000_000,
+            ),
         )
         console.print(f"paced: {paced}")
     finally:

@@ -31,10 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
-
-def _percentile(sorted_values: list[float], q: float) -> float:
-    index = min(len(sorted_values) - 1, round(q * (len(sorted_values) - 1)))
-    return sorted_values[index]
+from _common import latency_summary
 
 
 def _setup(var_dir: str | None) -> None:
@@ -143,7 +140,6 @@ def _run(args, console, var_dir: str | None, postgres: bool) -> int:
             catalogue_stats(actor=reviewer)
             latencies.append((time.perf_counter() - started) * 1000)
             progress.advance(task)
-    latencies.sort()
     total = figures["total"]
     result = {
         "database": "postgresql" if postgres else "sqlite",
@@ -156,9 +152,7 @@ def _run(args, console, var_dir: str | None, postgres: bool) -> int:
         "workbook_mb": round(workbook_mb, 2),
         "seconds": round(seed_seconds + export_seconds + import_seconds, 2),
         "per_second": round(basic_items / import_seconds, 1),
-        "p50_ms": round(_percentile(latencies, 0.50), 2),
-        "p95_ms": round(_percentile(latencies, 0.95), 2),
-        "p99_ms": round(_percentile(latencies, 0.99), 2),
+        **latency_summary(latencies),
         "published_implementations": total["items"],
         "online_rate": total["online_rate"],
         "zero_visit_rate": total["zero_visit_rate"],

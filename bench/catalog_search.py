@@ -2,7 +2,8 @@
 100,000 FAQ texts, side by side with a plain ``icontains`` search of the same data.
 
     .venv/bin/yiwang bench catalog-search [--items 10000] [--faqs 100000] [--rounds 3]
-                                          [--peer-queries 40] [--reuse] [--seed 20261129]
+                                          [--peer-queries 40] [--slowest 10] [--reuse]
+                                          [--seed 20261129]
     YIWANG_DATABASE_URL=postgres://postgres@127.0.0.1:5432/x .venv/bin/yiwang bench catalog-search
 
 Data (deterministic for a seed) go to their own database so the demo's is never touched:
@@ -13,19 +14,23 @@ SQLite under ``var/bench-catalog-search`` (whatever ``YIWANG_VAR_DIR`` says), or
 colloquial terms), each implemented and published by two district bodies; every item has two
 standard FAQs and each publication four, written from templates with the item's name,
 materials, limits and district — ``--faqs`` texts in all. The index is built by the real
-``search_index_rebuild`` (``index_seconds``). ``--reuse`` keeps the last run's data.
+``search_index_rebuild`` (``index_seconds``). ``--reuse`` keeps the last run's data. On
+PostgreSQL the database is then vacuumed and analysed (the state autovacuum reaches soon after
+a bulk change), for ours and the peer alike.
 
 Measured (after a warm-up): ``search_items(q, limit=10)`` for the 134 labelled queries plus
 generated ones (names, colloquial terms, FAQ questions, fragments, a long pasted question),
-``--rounds`` times: ``p50_ms``/``p95_ms``/``p99_ms``. The peer is what one writes without an
-index: the query's jieba tokens ORed as ``icontains`` over name, colloquial terms, the standard
-(with its FAQ) and the published implementations' FAQ (a join), ``DISTINCT``, first 10 by
-code, over the first ``--peer-queries`` queries, labelled ones first (on SQLite Django keeps
-JSON with ``\\uXXXX`` escapes, so the peer searches the escaped form of each token, else it
-would find nothing). ``speedup`` is the peer's p95 over ours. ``recall_at_5`` is the labelled
-set's (queries with expected items) on this data; ``peer.recall_at_5`` the peer's on the
-labelled queries it ran, next to ours on the same queries. Progress goes to stderr; the last
-line on stdout is one JSON object.
+``--rounds`` times: ``p50_ms``/``p95_ms``/``p99_ms``/``max_ms`` (nearest rank, bench/_common.py)
+and the ``--slowest`` queries by their median (what makes the tail). The peer is what one
+writes without an index: the query's jieba tokens ORed as ``icontains`` over name, colloquial
+terms, the standard (with its FAQ) and the published implementations' FAQ (a join),
+``DISTINCT``, first 10 by code, over the first ``--peer-queries`` queries, labelled ones first
+(on SQLite Django keeps JSON with ``\\uXXXX`` escapes, so the peer searches the escaped form of
+each token, else it would find nothing). ``speedup`` is the peer's p95 over ours.
+``recall_at_5`` is the labelled set's (queries with expected items) on this data;
+``peer.recall_at_5`` the peer's on the labelled queries it ran, next to ours on the same
+queries. Progress goes to stderr; the last line on stdout is one JSON object, with the load
+averages of the box (``loadavg``): on a shared box, wall-clock latencies are upper bounds.
 """
 
 from __future__ import annotations
@@ -34,10 +39,12 @@ import argparse
 import json
 import os
 import random
+import statistics
 import time
-from pathlib import Path
+from collections import defaultdict
 
-ROOT = Path(__file__).resolve().parents[1]
+from _common import ROOT, ensure_database, latency_summary, loadavg
+
 QUERIES_FILE = ROOT / "tests" / "catalog" / "data" / "search_queries.json"
 BENCH_DB = "yiwang_bench_catalog_search"
 DISTRICTS = ("香洲区", "斗门区", "金湾区", "横琴", "高新区", "高栏港", "万山")
@@ -76,22 +83,11 @@ GENERATED_QUERIES = (
 )  # fmt: skip
 
 
-def _percentile(sorted_values: list[float], q: float) -> float:
-    return sorted_values[min(len(sorted_values) - 1, round(q * (len(sorted_values) - 1)))]
-
-
 def _setup() -> str:
     url = os.environ.get("YIWANG_DATABASE_URL", "")
     if url.startswith("postgres"):
-        import psycopg
-        from psycopg import sql
-
         server = url.rsplit("/", 1)[0]
-        with psycopg.connect(server + "/postgres", autocommit=True) as conn:
-            if not conn.execute(
-                "SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB]
-            ).fetchone():
-                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(BENCH_DB)))
+        ensure_database(f"{server}/{BENCH_DB}")
         os.environ["YIWANG_DATABASE_URL"] = f"{server}/{BENCH_DB}"
     else:
         os.environ.pop("YIWANG_DATABASE_URL", None)
@@ -216,7 +212,12 @@ def _generate(args, progress, task) -> dict:
 def _queries(rng: random.Random, labelled: list[dict], n: int) -> list[str]:
     from yiwang.catalog.models import BasicItem
 
-    basics = list(BasicItem.objects.order_by("?")[:300].values("name", "synonyms", "standard"))
+    # 300 items drawn by code with the seed (not ORDER BY random()): the same queries in every
+    # run and on both vendors
+    codes = sorted(BasicItem.objects.values_list("code", flat=True))
+    chosen = rng.sample(codes, min(300, len(codes)))
+    rows = BasicItem.objects.filter(code__in=chosen).order_by("code")
+    basics = list(rows.values("name", "synonyms", "standard"))
     out = [q["q"] for q in labelled]
     while len(out) < n:
         b = rng.choice(basics)
@@ -279,6 +280,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--queries", type=int, default=500, help="queries per round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--peer-queries", type=int, default=40)
+    parser.add_argument("--slowest", type=int, default=10, help="slowest queries to list")
     parser.add_argument("--seed", type=int, default=20261129)
     parser.add_argument("--reuse", action="store_true", help="keep the data of the last run")
     args = parser.parse_args(argv)
@@ -302,8 +304,10 @@ def main(argv: list[str]) -> int:
             task = progress.add_task("generating items, publications, FAQ", total=args.items)
             result.update(_generate(args, progress, task))
         if vendor == "postgresql":
+            # steady state, as autovacuum leaves it: the regeneration deleted 10,000 items
+            # (dead rows every scan would read) and the planner needs fresh statistics
             with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
+                cursor.execute("VACUUM ANALYZE")
         result["items"] = BasicItem.objects.count()
         result["faq_texts"] = sum(
             len(f) for f in ImplementationVersion.objects.values_list("faq", flat=True)
@@ -316,15 +320,17 @@ def main(argv: list[str]) -> int:
             search_items(q)
         task = progress.add_task("search_items", total=len(queries) * args.rounds)
         timings: list[float] = []
+        per_query: dict[str, list[float]] = defaultdict(list)
         hits = 0
         for _ in range(args.rounds):
             for q in queries:
                 t0 = time.perf_counter()
                 found = search_items(q, limit=10)
-                timings.append((time.perf_counter() - t0) * 1000)
+                elapsed = (time.perf_counter() - t0) * 1000
+                timings.append(elapsed)
+                per_query[q].append(elapsed)
                 hits += bool(found)
                 progress.advance(task)
-        timings.sort()
         # the peer runs the first --peer-queries queries (labelled ones first): its recall is
         # measured on the labelled queries among them, ours on the same ones for comparison
         peer_queries = queries[: args.peer_queries]
@@ -336,33 +342,33 @@ def main(argv: list[str]) -> int:
             peer_top5[q] = _peer(q, vendor)[:5]
             peer.append((time.perf_counter() - t0) * 1000)
             progress.advance(task)
-        peer.sort()
         recall = _recall(labelled, lambda q: [h.code for h in search_items(q, limit=5)])
         subset = [q for q in labelled if q["q"] in peer_top5]
         peer_recall = _recall(subset, lambda q: peer_top5[q])
         same = _recall(subset, lambda q: [h.code for h in search_items(q, limit=5)])
-    p95 = _percentile(timings, 0.95)
-    peer_p95 = _percentile(peer, 0.95)
+    ours, theirs = latency_summary(timings), latency_summary(peer)
+    # the queries that make the tail: slowest by their median over the rounds
+    slowest = sorted(per_query.items(), key=lambda kv: -statistics.median(kv[1]))[: args.slowest]
     result.update(
         {
             "queries": len(timings),
             "queries_with_hits_share": round(hits / len(timings), 3),
             "seconds": round(sum(timings) / 1000, 2),
             "per_second": round(len(timings) / (sum(timings) / 1000), 1),
-            "p50_ms": round(_percentile(timings, 0.5), 2),
-            "p95_ms": round(p95, 2),
-            "p99_ms": round(_percentile(timings, 0.99), 2),
+            **ours,
             "recall_at_5": round(recall, 4),
             "peer": {
                 "name": "icontains OR of the query's tokens over name, terms, standard and FAQ",
                 "queries": len(peer),
-                "p50_ms": round(_percentile(peer, 0.5), 2),
-                "p95_ms": round(peer_p95, 2),
-                "p99_ms": round(_percentile(peer, 0.99), 2),
+                **theirs,
                 "recall_at_5": round(peer_recall, 4),
                 "ours_recall_at_5_same_queries": round(same, 4),
             },
-            "speedup": round(peer_p95 / p95, 1) if p95 else None,
+            "speedup": round(theirs["p95_ms"] / ours["p95_ms"], 1) if ours["p95_ms"] else None,
+            "slowest": [
+                {"q": q[:40], "median_ms": round(statistics.median(ms), 2)} for q, ms in slowest
+            ],
+            "loadavg": loadavg(),
         }
     )
     print(json.dumps(result, ensure_ascii=False))

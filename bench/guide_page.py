@@ -26,18 +26,7 @@ import random
 import sys
 import time
 
-
-def _percentile(sorted_values: list[float], q: float) -> float:
-    return sorted_values[min(len(sorted_values) - 1, round(q * (len(sorted_values) - 1)))]
-
-
-def _summary(values: list[float]) -> dict[str, float]:
-    ordered = sorted(values)
-    return {
-        "p50_ms": round(_percentile(ordered, 0.50), 2),
-        "p95_ms": round(_percentile(ordered, 0.95), 2),
-        "p99_ms": round(_percentile(ordered, 0.99), 2),
-    }
+from _common import latency_summary
 
 
 def main(argv: list[str]) -> int:
@@ -124,16 +113,16 @@ def main(argv: list[str]) -> int:
         "database": connection.vendor,
         "implementations": len(implementations),
         "rounds": args.rounds,
-        **_summary(timings["item"]),
+        **latency_summary(timings["item"]),
         "target_p95_ms": 50,
         # CPU time of the request thread: the page's own cost even when other processes
         # compete for the cores (wall time then includes waiting for a core)
-        "cpu_p50_ms": _summary(cpu["item"])["p50_ms"],
-        "cpu_p95_ms": _summary(cpu["item"])["p95_ms"],
+        "cpu_p50_ms": latency_summary(cpu["item"])["p50_ms"],
+        "cpu_p95_ms": latency_summary(cpu["item"])["p95_ms"],
         "pages": {
             name: {
-                **_summary(v),
-                "cpu_p95_ms": _summary(cpu[name])["p95_ms"],
+                **latency_summary(v),
+                "cpu_p95_ms": latency_summary(cpu[name])["p95_ms"],
                 "max_queries": queries[name],
             }
             for name, v in timings.items()

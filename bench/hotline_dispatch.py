@@ -26,6 +26,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from _common import latency_summary, percentile
+
 # The peer: a hand-written keyword → unit table, checked in order (more specific words first).
 KEYWORD_RULES: tuple[tuple[str, str], ...] = (
     ("网约车", "市交通运输局"),
@@ -111,11 +113,6 @@ class KeywordBaseline:
         return self.fallback
 
 
-def _percentile(sorted_values: list[float], q: float) -> float:
-    index = min(len(sorted_values) - 1, round(q * (len(sorted_values) - 1)))
-    return sorted_values[index]
-
-
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="yiwang bench hotline-dispatch", description=__doc__)
     parser.add_argument("--items", type=int, default=6000, help="generated request texts")
@@ -186,8 +183,7 @@ def main(argv: list[str]) -> int:
                 suggest(text)
                 this_round.append((clock() - t0) / 1e6)
             progress.advance(task, len(timed))
-            this_round.sort()
-            round_p99.append(_percentile(this_round, 0.99))
+            round_p99.append(percentile(this_round, 0.99))
             latencies.extend(this_round)
         reference: list[float] = []
         task = progress.add_task("scikit-learn transform/predict_proba", total=len(timed))
@@ -196,8 +192,7 @@ def main(argv: list[str]) -> int:
             model.predict_proba_reference([text])
             reference.append((clock() - t0) / 1e6)
         progress.update(task, completed=len(timed))
-    latencies.sort()
-    reference.sort()
+    summary = latency_summary(latencies, digits=3)
 
     result = {
         "benchmark": "hotline-dispatch",
@@ -214,19 +209,19 @@ def main(argv: list[str]) -> int:
         "confident_share": round(report.confident_share, 4),
         "confident_accuracy": round(report.confident_accuracy, 4),
         "seconds": round(train_seconds, 2),
-        "p50_ms": round(_percentile(latencies, 0.50), 3),
-        "p95_ms": round(_percentile(latencies, 0.95), 3),
-        "p99_ms": round(_percentile(latencies, 0.99), 3),
+        "p50_ms": summary["p50_ms"],
+        "p95_ms": summary["p95_ms"],
+        "p99_ms": summary["p99_ms"],
         "p99_ms_per_round": [round(v, 3) for v in round_p99],
         "per_second": round(1000 / statistics.fmean(latencies)),
-        "sklearn_path_p50_ms": round(_percentile(reference, 0.50), 3),
+        "sklearn_path_p50_ms": round(percentile(reference, 0.50), 3),
         "jieba_init_ms": round(jieba_init_ms, 1),
         "model_load_ms": round(load_ms, 1),
         "model_bytes": model_bytes,
         "peer": {"name": KeywordBaseline.name, "accuracy": round(baseline_accuracy, 4)},
         "accuracy_gain": round(report.accuracy - baseline_accuracy, 4),
         "target_p99_ms": 5.0,
-        "meets_target": _percentile(latencies, 0.99) <= 5.0,
+        "meets_target": percentile(latencies, 0.99) <= 5.0,
         "python": sys.version.split()[0],
         "scikit_learn": sklearn.__version__,
         "jieba": jieba.__version__,

@@ -29,14 +29,19 @@ import argparse
 import http.client
 import json
 import os
-import socket
-import subprocess
 import sys
-import threading
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from _common import (
+    ROOT,
+    closed_loop,
+    ensure_database,
+    free_port,
+    open_loop,
+    start_server,
+    stop_server,
+)
+
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/yiwang_bench_intake"
 DEFAULT_TASKS = "redis://127.0.0.1:6379/7"
 PATH = "/api/v1/hotline/orders"
@@ -47,24 +52,8 @@ CONTENTS = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
 def prepare(database_url: str, tasks_url: str) -> dict:
     """Database, city, catalogue rule, handlers, API token and webhook endpoint."""
-    sys.path.insert(0, str(ROOT / "bench"))
-    from hotline_sla import ensure_database  # same directory
-
     ensure_database(database_url)
     os.environ["YIWANG_DATABASE_URL"] = database_url
     os.environ["YIWANG_TASKS_URL"] = tasks_url
@@ -166,54 +155,6 @@ def _server_env(database_url: str, tasks_url: str) -> dict:
     return env
 
 
-def start_server(app: str, port: int, env: dict) -> subprocess.Popen:
-    """granian with the flags of ``yiwang serve`` (``cli._serve``)."""
-    from yiwang import config
-
-    threads = config.get("YIWANG_WEB_THREADS")
-    argv = [
-        sys.executable,
-        "-m",
-        "granian",
-        "--interface",
-        "wsgi",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        str(config.get("YIWANG_WEB_WORKERS")),
-        "--blocking-threads",
-        str(threads),
-        "--backpressure",
-        str(4 * threads),
-        "--no-ws",
-        "--log-level",
-        "warning",
-        app,
-    ]
-    proc = subprocess.Popen(argv, env=env, cwd=ROOT)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return proc
-        except OSError:
-            if proc.poll() is not None:
-                raise RuntimeError(f"{app} exited with {proc.returncode}") from None
-            time.sleep(0.2)
-    proc.terminate()
-    raise RuntimeError(f"{app} did not start")
-
-
-def stop_server(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-
-
 class Client:
     """One keep-alive connection; ``post`` returns (status, seconds)."""
 
@@ -244,88 +185,6 @@ class Client:
             self.conn.close()
             self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
             return 0
-
-
-def closed_loop(port: int, token: str, clients: int, seconds: float) -> dict:
-    """Every client sends its next request as soon as the last one is answered."""
-    counter = iter(range(10**12))
-    lock = threading.Lock()
-    stats = {"ok": 0, "errors": 0}
-    stop_at = time.monotonic() + seconds
-
-    def run() -> None:
-        client = Client(port, token)
-        ok = errors = 0
-        while time.monotonic() < stop_at:
-            with lock:
-                n = next(counter)
-            status = client.post(n)
-            if status == 201:
-                ok += 1
-            else:
-                errors += 1
-        with lock:
-            stats["ok"] += ok
-            stats["errors"] += errors
-
-    started = time.monotonic()
-    threads = [threading.Thread(target=run) for _ in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.monotonic() - started
-    return {
-        "per_second": round(stats["ok"] / elapsed, 1),
-        "requests": stats["ok"],
-        "errors": stats["errors"],
-    }
-
-
-def open_loop(port: int, token: str, clients: int, rate: float, seconds: float) -> dict:
-    """Requests scheduled at ``rate``/s; latency from each one's scheduled time."""
-    total = max(1, int(rate * seconds))
-    start = time.monotonic() + 0.2
-    counter = iter(range(total))
-    lock = threading.Lock()
-    latencies: list[float] = []
-    errors = [0]
-
-    def run() -> None:
-        client = Client(port, token)
-        mine: list[float] = []
-        bad = 0
-        while True:
-            with lock:
-                n = next(counter, None)
-            if n is None:
-                break
-            due = start + n / rate
-            delay = due - time.monotonic()
-            if delay > 0:
-                time.sleep(delay)
-            status = client.post(n)
-            mine.append(time.monotonic() - due)
-            if status != 201:
-                bad += 1
-        with lock:
-            latencies.extend(mine)
-            errors[0] += bad
-
-    threads = [threading.Thread(target=run) for _ in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    achieved = len(latencies) / max(1e-9, time.monotonic() - start)
-    return {
-        "rate": round(rate, 1),
-        "achieved_per_second": round(achieved, 1),
-        "requests": len(latencies),
-        "errors": errors[0],
-        "p50_ms": round(_percentile(latencies, 0.50) * 1000, 1),
-        "p99_ms": round(_percentile(latencies, 0.99) * 1000, 1),
-    }
 
 
 def main(argv: list[str]) -> int:
@@ -367,23 +226,27 @@ def main(argv: list[str]) -> int:
     }
     results: dict = {}
     for name, (app, server_env) in servers.items():
-        port = _free_port()
+        port = free_port()
         with console.status(f"{name}: starting granian"):
             proc = start_server(app, port, server_env)
         try:
             first = Client(port, setup["token"]).post(0)
             if first != 201:
                 raise RuntimeError(f"{name}: first request answered {first}")
+
+            def connect(port=port):
+                return Client(port, setup["token"]).post
+
             with console.status(f"{name}: warm-up {args.warmup:.0f} s"):
-                closed_loop(port, setup["token"], args.clients, args.warmup)
+                closed_loop(connect, clients=args.clients, seconds=args.warmup)
             with console.status(f"{name}: max throughput, {args.seconds:.0f} s closed loop"):
-                results[name] = closed_loop(port, setup["token"], args.clients, args.seconds)
+                results[name] = closed_loop(connect, clients=args.clients, seconds=args.seconds)
             console.print(f"{name}: {results[name]}")
             # Latency of every server at the same rate: 70 % of our peak.
             rate = args.load * results["ours"]["per_second"]
             with console.status(f"{name}: {rate:.0f}/s paced for {args.paced_seconds:.0f} s"):
                 results[f"{name}_paced"] = open_loop(
-                    port, setup["token"], args.clients, rate, args.paced_seconds
+                    connect, clients=args.clients, rate=rate, seconds=args.paced_seconds
                 )
             console.print(f"{name} at {rate:.0f}/s: {results[f'{name}_paced']}")
         finally:

@@ -22,6 +22,8 @@ import random
 import sys
 import time
 
+from _common import latency_summary
+
 QUERIES = [
     "结婚",
     "社保",
@@ -43,10 +45,6 @@ QUERIES = [
     "电梯困人",
 ]
 DISTRICTS = ["香洲区", "斗门区", "金湾区", "横琴", "高新区", "高栏港", "万山"]
-
-
-def _percentile(values: list[float], q: float) -> float:
-    return values[min(len(values) - 1, round(q * (len(values) - 1)))]
 
 
 def main(argv: list[str]) -> int:
@@ -120,7 +118,6 @@ def main(argv: list[str]) -> int:
         results = search_articles(city_id=city_id, query=q, limit=10)
         timings.append((time.perf_counter() - t0) * 1000)
         hits += bool(results)
-    timings.sort()
     print(
         json.dumps(
             {
@@ -130,9 +127,7 @@ def main(argv: list[str]) -> int:
                 "queries": args.queries,
                 "queries_with_hits": hits,
                 "fill_seconds": round(fill_seconds, 1),
-                "p50_ms": round(_percentile(timings, 0.5), 2),
-                "p95_ms": round(_percentile(timings, 0.95), 2),
-                "p99_ms": round(_percentile(timings, 0.99), 2),
+                **latency_summary(timings),
             },
             ensure_ascii=False,
         )

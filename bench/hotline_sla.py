@@ -25,24 +25,12 @@ import sys
 import time
 from zoneinfo import ZoneInfo
 
+from _common import ensure_database
+
 SH = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2026, 11, 26, 10, 0, tzinfo=SH)  # a Thursday, office hours
 UNITS = 20
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/yiwang_bench_sla"
-
-
-def ensure_database(url: str) -> None:
-    """CREATE DATABASE when missing (connects to the server's ``postgres`` database)."""
-    from urllib.parse import urlsplit
-
-    import psycopg
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin = parts._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def setup_django(url: str) -> None:

@@ -30,32 +30,17 @@ import os
 import sys
 import time
 
+from _common import ensure_database, latency_summary, percentile
+
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/yiwang_bench_stats"
 DISTRICTS = 5
 UNITS = 15
 
 
-def _percentile(sorted_values: list[float], q: float) -> float:
-    index = min(len(sorted_values) - 1, round(q * (len(sorted_values) - 1)))
-    return sorted_values[index]
-
-
-def _ensure_database(url: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    name = url.rsplit("/", 1)[1].split("?")[0]
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
 def _setup(url: str) -> None:
     if not url.startswith("postgres"):
         sys.exit("bench hotline-stats needs PostgreSQL: set YIWANG_DATABASE_URL=postgres://...")
-    _ensure_database(url)
+    ensure_database(url)
     os.environ["YIWANG_DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yiwang.settings")
     import django
@@ -265,16 +250,12 @@ def main(argv: list[str]) -> int:
             started = time.perf_counter()
             page(cached=True)
             warm.append((time.perf_counter() - started) * 1000)
-    timings.sort()
-    warm.sort()
     s = check["summary"]
     result.update(
         rounds=args.rounds,
-        p50_ms=round(_percentile(timings, 0.50), 1),
-        p95_ms=round(_percentile(timings, 0.95), 1),
-        p99_ms=round(_percentile(timings, 0.99), 1),
-        cached_p50_ms=round(_percentile(warm, 0.50), 1),
-        cached_p95_ms=round(_percentile(warm, 0.95), 1),
+        **latency_summary(timings, digits=1),
+        cached_p50_ms=round(percentile(warm, 0.50), 1),
+        cached_p95_ms=round(percentile(warm, 0.95), 1),
         target_ms=300,
         avg_handle_days=s["avg_handle_days"],
         avg_handle_work_days=s["avg_handle_work_days"],

@@ -5,7 +5,7 @@
 Uses the configured database (migrated and seeded with the demo city when empty), trains the
 city's dispatch model (cold start: closed orders + generated corpus), then times ``--calls``
 calls of each function after a warm-up on varied generated texts. Progress goes to stderr; the
-last line on stdout is one JSON object (milliseconds per call: p50, p95, max).
+last line on stdout is one JSON object (milliseconds per call: p50, p95 by nearest rank, max).
 """
 
 from __future__ import annotations
@@ -14,14 +14,15 @@ import argparse
 import json
 import os
 import random
-import statistics
 import sys
 import time
 
+from _common import latency_summary
 
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+def _summary(values_ms: list[float]) -> dict[str, float]:
+    summary = latency_summary(values_ms, digits=3)
+    return {"p50": summary["p50_ms"], "p95": summary["p95_ms"], "max": summary["max_ms"]}
 
 
 def main(argv: list[str]) -> int:
@@ -74,16 +75,8 @@ def main(argv: list[str]) -> int:
         "calls": args.calls,
         "train_seconds": round(train_s, 2),
         "model": summary,
-        "dispatch_suggestions_ms": {
-            "p50": round(statistics.median(suggest_ms), 3),
-            "p95": round(_pct(suggest_ms, 0.95), 3),
-            "max": round(max(suggest_ms), 3),
-        },
-        "duplicate_candidates_ms": {
-            "p50": round(statistics.median(dup_ms), 3),
-            "p95": round(_pct(dup_ms, 0.95), 3),
-            "max": round(max(dup_ms), 3),
-        },
+        "dispatch_suggestions_ms": _summary(suggest_ms),
+        "duplicate_candidates_ms": _summary(dup_ms),
     }
     print(json.dumps(result, ensure_ascii=False, default=str))
     return 0

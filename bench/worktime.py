@@ -23,6 +23,8 @@ import sys
 import time
 from zoneinfo import ZoneInfo
 
+from _common import latency_summary
+
 SH = ZoneInfo("Asia/Shanghai")
 CLOSE = dt.time(17, 30)
 
@@ -59,11 +61,6 @@ def _workload(count: int, seed: int) -> list[tuple[dt.datetime, int]]:
         (dt.datetime.fromtimestamp(rng.uniform(lo, hi), tz=dt.UTC), rng.randint(1, 20))
         for _ in range(count)
     ]
-
-
-def _percentile(sorted_values: list[float], q: float) -> float:
-    index = min(len(sorted_values) - 1, round(q * (len(sorted_values) - 1)))
-    return sorted_values[index]
 
 
 def main(argv: list[str]) -> int:
@@ -174,7 +171,6 @@ def main(argv: list[str]) -> int:
     )
     batch_single_mismatches = sum(1 for b, s in zip(batched, singles, strict=True) if b != s)
     warnings = sum(1 for result in singles if result.warnings)
-    latencies_ns.sort()
     single_per_second = statistics.median(single_rates)
     batch_per_second = statistics.median(batch_rates)
     peer_per_second = statistics.median(peer_rates)
@@ -203,9 +199,7 @@ def main(argv: list[str]) -> int:
             "us_per_deadline": round(1e6 / single_per_second, 3),
             "rounds_per_second": [round(r) for r in single_rates],
             "warmup_per_second": round(warmup_rate),
-            "p50_ms": round(_percentile(latencies_ns, 0.50) / 1e6, 6),
-            "p95_ms": round(_percentile(latencies_ns, 0.95) / 1e6, 6),
-            "p99_ms": round(_percentile(latencies_ns, 0.99) / 1e6, 6),
+            **latency_summary((ns / 1e6 for ns in latencies_ns), digits=6),
         },
         "hours_per_second": round(hours_rate),
         "api": api,

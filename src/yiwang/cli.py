@@ -150,8 +150,10 @@ def _bench_names() -> list[str]:
 
 def cmd_bench(args, rest: list[str]) -> int:
     path = BENCH_DIR / f"{args.name.replace('-', '_')}.py"
-    if not path.exists():
+    if path.stem.startswith("_") or not path.exists():  # _common.py and co. are helpers
         sys.exit(f"yiwang: unknown benchmark {args.name!r}; available: {', '.join(_bench_names())}")
+    if str(BENCH_DIR) not in sys.path:
+        sys.path.insert(0, str(BENCH_DIR))  # the scripts share bench/_common.py
     spec = importlib.util.spec_from_file_location(f"yiwang_bench_{path.stem}", path)
     module = importlib.util.module_from_spec(spec)
     assert spec.loader is not None

@@ -55,3 +55,26 @@ def test_usage_errors_exit_2(capsys):
     assert main(["catalog", "nonsense"]) == 2
     assert main(["catalog"]) == 2
     assert main(["catalog", "import", "/no/such/file.json"]) == 2
+
+
+def test_a_life_event_added_in_a_workbook_is_searchable_after_import(db, tmp_path, capsys):
+    from openpyxl import load_workbook
+
+    from yiwang.catalog.search import search_items
+
+    food = "010010004000"  # 食品经营许可
+    source = tmp_path / "demo.json"
+    source.write_text(json.dumps(load_demo(), ensure_ascii=False), encoding="utf-8")
+    assert main(["catalog", "import", str(source)]) == 0
+    book = tmp_path / "catalogue.xlsx"
+    assert main(["catalog", "export", "--output", str(book)]) == 0
+    assert food not in [hit.code for hit in search_items("螺蛳粉夜市")]
+    workbook = load_workbook(book)
+    workbook["主题"].append(["LE90", "螺蛳粉夜市", "法人", "摆摊卖螺蛳粉"])
+    workbook["主题事项"].append(["LE90", food])
+    workbook.save(book)
+    capsys.readouterr()
+    assert main(["catalog", "import", str(book)]) == 0
+    counts = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert counts["updated"] == counts["created"] == 0
+    assert search_items("螺蛳粉夜市")[0].code == food

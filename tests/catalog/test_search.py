@@ -156,6 +156,75 @@ def test_import_indexes_new_and_changed_items_only(demo):
     assert changed == [BasicItem.objects.get(code=FOOD).pk]
 
 
+def _two_items_and_an_event(name: str, codes: list[str]) -> dict:
+    """Two demo items (food licence, company registration; no themes) and one life event."""
+    items = {i["code"]: dict(i, themes=[]) for i in load_demo()["items"]}
+    return {
+        "format": "yiwang.catalog/1",
+        "items": [items[FOOD], items[COMPANY]],
+        "life_events": [{"code": "LE90", "name": name, "audience": "legal_person", "items": codes}],
+    }
+
+
+def test_a_life_event_added_by_import_finds_its_items(db):
+    catalogue_import(actor=None, data=_two_items_and_an_event("夜市创业", [FOOD]))
+    assert search_items("夜市创业")[0].code == FOOD
+    data = load_demo()
+    data["life_events"].append(
+        {"code": "LE91", "name": "开螺蛳粉店", "audience": "legal_person", "items": [FOOD]}
+    )
+    catalogue_import(actor=None, data=data)
+    assert _codes("开螺蛳粉店", limit=1) == [FOOD]
+
+
+def test_an_item_leaving_a_life_event_loses_it_even_when_not_in_the_file(db):
+    catalogue_import(actor=None, data=_two_items_and_an_event("夜市创业", [FOOD, COMPANY]))
+    assert set(_codes("夜市创业", limit=2)) == {FOOD, COMPANY}
+    data = _two_items_and_an_event("夜市创业", [FOOD])
+    data["items"] = data["items"][:1]  # the company registration is not in this file
+    catalogue_import(actor=None, data=data)
+    assert _codes("夜市创业") == [FOOD]
+
+
+def test_a_renamed_life_event_is_found_by_its_new_name_only(db):
+    catalogue_import(actor=None, data=_two_items_and_an_event("夜市创业", [FOOD, COMPANY]))
+    catalogue_import(actor=None, data=_two_items_and_an_event("摆摊开店", [FOOD, COMPANY]))
+    assert set(_codes("摆摊开店", limit=2)) == {FOOD, COMPANY}
+    assert _codes("夜市创业") == []
+
+
+def test_reimporting_unchanged_life_events_reindexes_nothing(demo):
+    before = dict(SearchDocument.objects.values_list("basic_id", "indexed_at"))
+    data = load_demo()
+    event = data["life_events"][0]
+    counts = catalogue_import(actor=None, data=data)
+    assert counts["updated"] == 0 and counts["life_events"] == len(data["life_events"])
+    assert dict(SearchDocument.objects.values_list("basic_id", "indexed_at")) == before
+    # one event loses an item (not one of its bundle's): that item alone is reindexed
+    leaving = event["items"][-1]
+    assert leaving not in (event.get("bundle") or {}).get("items", [])
+    event["items"] = event["items"][:-1]
+    catalogue_import(actor=None, data=data)
+    after = dict(SearchDocument.objects.values_list("basic_id", "indexed_at"))
+    assert [pk for pk in after if after[pk] != before[pk]] == [
+        BasicItem.objects.get(code=leaving).pk
+    ]
+
+
+def test_a_renamed_main_item_reindexes_its_sub_items(demo):
+    main_item = BasicItem.objects.get(code=COMPANY)
+    sub = BasicItem.objects.get(code=FOOD)
+    sub.parent = main_item
+    sub.save(update_fields=["parent"])
+    search_documents_refresh(basic_ids=[sub.pk])
+    data = load_demo()
+    del data["life_events"]
+    company = next(i for i in data["items"] if i["code"] == COMPANY)
+    company["name"] = "企业设立登记（含螺蛳粉工坊）"
+    catalogue_import(actor=None, data=data)
+    assert "螺蛳粉工坊" in SearchDocument.objects.get(code=FOOD).keyword_tokens
+
+
 def test_an_inactive_item_leaves_the_index(demo):
     basic = BasicItem.objects.get(code=FOOD)
     basic.is_active = False

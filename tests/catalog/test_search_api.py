@@ -43,14 +43,15 @@ def test_filters_by_audience(demo, client):
     assert all("person" in i["audience"] for i in response.json()["items"])
 
 
-def test_a_search_costs_two_queries_three_with_the_faq_index(
+def test_a_search_costs_three_queries_four_with_the_faq_index(
     demo, client, django_assert_num_queries
 ):
-    # the ranked candidates with their fields and counts, then the final hits' FAQ tokens
-    with django_assert_num_queries(2):
+    # the tokens' document frequencies, the ranked candidates with their fields and counts,
+    # then the final hits' FAQ tokens
+    with django_assert_num_queries(3):
         assert client.get(URL, {"q": "驾照丢了怎么补"}).status_code == 200
     # names and themes know nothing of it: the FAQ/conditions index is asked as well
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         assert client.get(URL, {"q": "法定工作日"}).status_code == 200
 
 

@@ -1,9 +1,13 @@
 """The shared Chinese full-text kernel (yiwang.core.search): one jieba with the domain words
 and its cache in var, search-mode tokens, capped query tokens, query syntax passed as data,
-pinyin of words and longest-first phrase matching."""
+pinyin of words and longest-first phrase matching, common tokens left out of a ranked query,
+and the warm-up of serving processes (web, task worker) that management commands skip."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from yiwang.core import search
@@ -58,3 +62,66 @@ def test_snippet_of_centres_on_the_longest_match():
     snippet = search.snippet_of(body, ["社保", "社保卡"], width=40)
     assert "社保卡遗失" in snippet and snippet.startswith("…") and snippet.endswith("…")
     assert search.snippet_of("短文", ["无"]) == "短文"
+
+
+# --- common tokens ----------------------------------------------------------------------------
+
+
+def test_drop_common_keeps_the_rare_tokens_when_there_are_any():
+    freq = {"许可": 2000, "登记": 1700, "取水": 30, "qushui": 30}
+    assert search.rare_tokens(["取水", "许可", "qushui"], freq, max_docs=500) == ["取水", "qushui"]
+    assert search.drop_common(["取水", "许可", "登记"], freq, max_docs=500) == ["取水"]
+    # a token of no document is kept (it costs nothing) …
+    assert search.drop_common(["许可", "结昏", "取水"], freq, max_docs=500) == ["结昏", "取水"]
+    # … but does not silence the real words: without a rarer known token nothing is dropped
+    assert search.drop_common(["许可", "结昏"], freq, max_docs=500) == ["许可", "结昏"]
+    assert search.drop_common(["许可", "登记"], freq, max_docs=500) == ["许可", "登记"]
+    assert search.drop_common(["许可"], freq, max_docs=2000) == ["许可"]  # at the limit: rare
+    assert search.drop_common([], freq, max_docs=500) == []
+
+
+# --- warm-up at process start -----------------------------------------------------------------
+
+PROBE = (
+    "from yiwang.core import search; "
+    "print(search.jieba_ready(), search._pinyin_table.cache_info().currsize)"
+)
+
+
+def _python(code: str) -> str:
+    """Run ``code`` in a fresh interpreter with the test's environment; its stdout."""
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="yiwang.settings")
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip().splitlines()[-1]
+
+
+def test_django_setup_alone_does_not_load_jieba():
+    # management commands and tests pay for jieba only when they segment text
+    assert _python("import django; django.setup(); " + PROBE) == "False 0"
+
+
+def test_the_wsgi_module_loads_jieba_and_the_pinyin_table_before_serving():
+    assert _python("import yiwang.wsgi; " + PROBE) == "True 1"
+
+
+def test_each_task_worker_loads_them_at_startup():
+    code = (
+        "import threading, django; django.setup(); "
+        "import yiwang.core.tasks; "
+        "from huey.contrib.djhuey import HUEY; from huey.consumer import Worker; "
+        "assert 'core.search_warm_up' in HUEY._startup; "
+        # what the consumer runs in every worker before its first task
+        "Worker(HUEY, threading.Event(), 0.1, 1.0, 1.15).initialize(); " + PROBE
+    )
+    assert _python(code) == "True 1"
+
+
+def test_warm_up_is_idempotent():
+    search.warm_up()
+    assert search.jieba_ready()
+    jieba = search.get_jieba()
+    search.warm_up()
+    assert search.get_jieba() is jieba and search.pinyin_of("护照") == "huzhao"

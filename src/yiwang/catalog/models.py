@@ -304,3 +304,25 @@ class SearchDocument(models.Model):
 
     def __str__(self) -> str:
         return f"search document of {self.basic_id}"
+
+
+class SearchTerm(models.Model):
+    """Document frequency of one index token (docs/modules/catalog-search.md): in how many
+    search documents it occurs — in the head (name, keyword, pinyin columns) and in the body
+    (conditions, materials, FAQ). Kept in step with the documents by
+    ``catalog.services.search_index`` (rebuilt whole by ``yiwang catalog reindex``); the query
+    side reads the counts of a query's tokens to leave its common words (许可, 登记, 办理 …)
+    out of the ranked query when rarer ones exist. A statistic, not a constraint: a stale count
+    only shifts that choice, it never hides a document."""
+
+    #: a token as stored in the ``*_tokens`` columns (longer ones are not counted)
+    term = models.CharField(_("index term"), max_length=200, primary_key=True)
+    head_docs = models.IntegerField(_("documents with the term in name, themes or pinyin"))
+    body_docs = models.IntegerField(_("documents with the term in conditions, materials or FAQ"))
+
+    class Meta:
+        verbose_name = _("search term")
+        verbose_name_plural = _("search terms")
+
+    def __str__(self) -> str:
+        return self.term

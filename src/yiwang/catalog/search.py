@@ -13,22 +13,28 @@ FAQ of the standard and of every published implementation). A query is
    (``data/search_synonyms.json``: 开饭店 → 餐饮, 食品经营 …) and the pinyin of its words
    (homophone typos: 结昏 → jiehun);
 4. run against the full-text index (FTS5 bm25 / PostgreSQL ts_rank) for the best
-   :data:`CANDIDATES` items, then re-ranked: a name or colloquial term that the query contains
-   (or that is the query) and the share of query words found in name and terms add to the
-   index score.
+   :data:`CANDIDATES` items — without its common tokens (in more than :data:`COMMON_DOCS`
+   documents, :class:`~yiwang.catalog.models.SearchTerm`) when it has rarer ones — then
+   re-ranked: a name or colloquial term that the query contains (or that is the query) and the
+   share of query words found in name and terms add to the index score.
 
-At most :data:`MAX_TOKENS` tokens reach the database, so no query is slow whatever its length.
+A query has at most :data:`MAX_TOKENS` tokens and at most :data:`INDEX_TOKENS` of them (the
+rarest) reach the index, so no query is slow whatever its length; and common words (许可, 登记,
+办理 in thousands of items) do not make the index score thousands of rows when the query's
+other words are rarer (:func:`index_tokens`). docs/modules/catalog-search.md has the figures.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count
 from django.utils.translation import gettext as _
 
@@ -52,6 +58,14 @@ CANDIDATES = 40
 BM25_WEIGHTS = (10.0, 4.0, 3.0)
 TS_WEIGHTS = (0.1, 0.3, 0.4, 1.0)
 BODY_FACTOR = 0.3  # a body-only candidate's index score, relative to the head's best
+# A token in more documents than this is left out of the ranked query when the query has a
+# rarer one (core.search.drop_common): scoring a posting list of 500 documents costs about a
+# millisecond on either vendor, and a word of more items than that does not tell them apart.
+# Re-ranking still reads every word of the query.
+COMMON_DOCS = 500
+# At most this many tokens of a query reach the index, the rarest (they weigh most in bm25 and
+# ts_rank); a long question keeps its specific words and costs what a short one does.
+INDEX_TOKENS = 12
 
 INDEX = fts.FullTextIndex(
     table="catalog_searchdocument",
@@ -180,6 +194,23 @@ class Query:
     expansions: tuple[str, ...]  # canonical terms of colloquial phrases in the query
     tokens: tuple[str, ...]  # everything sent to the index, at most MAX_TOKENS
 
+    # what re-ranking reads of the query for every candidate, computed once
+
+    @cached_property
+    def chars(self) -> frozenset[str]:
+        return frozenset(self.text)
+
+    @cached_property
+    def token_set(self) -> frozenset[str]:
+        return frozenset(self.tokens)
+
+    @cached_property
+    def rank_words(self) -> tuple[tuple[str, str], ...]:
+        """``(word, pinyin)`` of the words re-ranking counts: single characters (开, 证, 办)
+        say little about an item, so they count only when the query has nothing longer."""
+        words = tuple((w, p) for w, p in zip(self.words, self.sounds, strict=True) if len(w) >= 2)
+        return words or tuple((w, "") for w in self.words)
+
 
 def parse_query(query: str) -> Query | None:
     """The query's tokens, or ``None`` when there is nothing to search (fewer than
@@ -291,7 +322,7 @@ def _rerank(doc: _Candidate, query: Query, top: float):
     sounding like a word of them), and the share of expansion terms found in name, terms and
     themes. Returns ``(score, matched, snippet)``."""
     name = normalise(doc.name)
-    synonyms = [normalise(s) for s in doc.synonyms if len(normalise(s)) >= 2]
+    synonyms = [n for n in map(normalise, doc.synonyms) if len(n) >= 2]
     names = [name, *synonyms]
     score = doc.index_score / top if top > 0 else 0.0
     matched: list[str] = []
@@ -305,23 +336,24 @@ def _rerank(doc: _Candidate, query: Query, top: float):
         score += 1.0
         matched.append("name")
     # how much the query looks like the name, character by character (a near-miss name)
-    chars, name_chars = set(query.text), set(name)
+    chars, name_chars = query.chars, set(name)
     score += len(chars & name_chars) / len(chars | name_chars)
     hit = max((s for s in synonyms if s in query.text), key=len, default="")
     if hit:
         score += 1.0 + min(len(hit), 6) / 6
         matched.append("synonym")
         snippet = next((s for s in doc.synonyms if normalise(s) == hit), hit)
-    # single characters (开, 证, 办) say little about the item; they count only when alone
-    words = [(w, p) for w, p in zip(query.words, query.sounds, strict=True) if len(w) >= 2]
-    words = words or [(w, "") for w in query.words]
-    pinyin = doc.pinyin_tokens.split()
+    words = query.rank_words
+    pinyin: list[str] | None = None
     covered = by_sound = 0
     for word, sound in words:
         if any(word in n for n in names):
             covered += 1
-        elif sound and sound in pinyin:
-            by_sound += 1  # a homophone typo of a word of the name (结昏 → 结婚)
+        elif sound:
+            if pinyin is None:
+                pinyin = doc.pinyin_tokens.split()
+            if sound in pinyin:
+                by_sound += 1  # a homophone typo of a word of the name (结昏 → 结婚)
     score += (covered + by_sound) / len(words)
     if covered and not matched:
         matched.append("name")
@@ -331,7 +363,7 @@ def _rerank(doc: _Candidate, query: Query, top: float):
         themes = doc.keyword_tokens
         found = sum(1 for t in query.expansions if any(t in n for n in names) or t in themes)
         score += found / len(query.expansions)
-    if set(query.tokens) & set(doc.keyword_tokens.split()):
+    if not query.token_set.isdisjoint(doc.keyword_tokens.split()):
         matched.append("theme")
     return score, matched, snippet
 
@@ -348,6 +380,76 @@ def _body_snippet(standard: dict, query: Query) -> str:
     return ""
 
 
+def term_frequencies(tokens: Sequence[str]) -> tuple[dict[str, int], dict[str, int]]:
+    """How many documents hold each token, in the head and in the body index (one indexed
+    lookup; a token of no document is absent from both)."""
+    if not tokens:
+        return {}, {}
+    marks = ", ".join(["%s"] * len(tokens))
+    head: dict[str, int] = {}
+    body: dict[str, int] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT term, head_docs, body_docs FROM catalog_searchterm WHERE term IN ({marks})",  # noqa: S608
+            list(tokens),
+        )
+        for term, head_docs, body_docs in cursor.fetchall():
+            head[term] = head_docs
+            body[term] = body_docs
+    return head, body
+
+
+def index_tokens(query: Query, doc_freq: dict[str, int]) -> list[str]:
+    """The tokens of ``query`` worth sending to an index whose document frequencies are
+    ``doc_freq``. Left out, because other tokens of the query already match their documents:
+
+    * the pinyin of a word the index holds (its documents match the word itself; the pinyin
+      is for typos, 结昏 → jiehun, which the index does not hold);
+    * a word inside a longer word of the query that the index holds, when the part is in at
+      most 10 % more documents than the whole (公积 and 积金 of 公积金): jieba's search mode
+      cuts documents and queries alike, so every document with the whole has the parts and
+      such a part adds (almost) no document;
+    * the common words, when a rarer one remains (:func:`yiwang.core.search.drop_common`);
+    * beyond :data:`INDEX_TOKENS`, the most frequent ones (a long pasted question).
+
+    Every such token matches (nearly) the same documents as another one, so on PostgreSQL the
+    planner, which takes the tokens of an OR for independent, would expect several times the
+    real number of matches and scan the table instead of the GIN index; and each one costs
+    ranking time on both vendors. Re-ranking still reads every word of the query."""
+    known = {w for w in query.words if doc_freq.get(w, 0) > 0}
+    typo_sounds = {s for w, s in zip(query.words, query.sounds, strict=True) if w not in known}
+    echoes = (
+        {s for w, s in zip(query.words, query.sounds, strict=True) if s and w in known}
+        - typo_sounds
+        - set(query.words)
+    )
+    inner = {
+        w
+        for w in query.words
+        if any(w != k and w in k and doc_freq.get(w, 0) <= doc_freq[k] * 1.1 for k in known)
+    }
+    tokens = [t for t in query.tokens if t not in echoes and t not in inner]
+    tokens = fts.drop_common(tokens, doc_freq, max_docs=COMMON_DOCS)
+    if len(tokens) > INDEX_TOKENS:
+        rarest = set(sorted(tokens, key=lambda t: doc_freq.get(t, 0))[:INDEX_TOKENS])
+        tokens = [t for t in tokens if t in rarest]
+    return tokens
+
+
+def _final_rows(ids: list[int]) -> dict[int, tuple[str, str]]:
+    """Basic item id → (body tokens, standard as JSON text) of the final hits; the standard is
+    decoded only for a hit whose snippet comes from it."""
+    marks = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT a.basic_id, a.body_tokens, CAST(b.standard AS TEXT) "  # noqa: S608
+            "FROM catalog_searchdocument a JOIN catalog_basicitem b ON b.id = a.basic_id "
+            f"WHERE a.basic_id IN ({marks})",
+            ids,
+        )
+        return {pk: (body or "", standard or "") for pk, body, standard in cursor.fetchall()}
+
+
 def search_items(
     query: str, *, limit: int = 10, audience: str | None = None, department: str | None = None
 ) -> list[SearchHit]:
@@ -356,28 +458,37 @@ def search_items(
     Public data: no actor. A query with fewer than two letters or digits (one character,
     punctuation only, blank) finds nothing; only its first 200 characters are read. ``audience``
     is ``person`` or ``legal_person`` (else ``InvalidInput``); ``department`` is the competent
-    department's name. Two queries (three when the body index is consulted): the ranked
-    candidates with their fields and publication counts, the final hits' FAQ tokens and
-    standard (for ``matched``/``snippet``).
-    """
-    from yiwang.catalog.models import SearchDocument
+    department's name. Three queries (four when the body index is consulted): the document
+    frequencies of the query's tokens, the ranked candidates with their fields and publication
+    counts, the final hits' FAQ tokens and standard (for ``matched``/``snippet``).
 
+    The head index is asked without the query's common tokens when it has rarer ones
+    (:data:`COMMON_DOCS`, :func:`yiwang.core.search.drop_common`); the body index only with
+    its rare tokens, and not at all when there are none (a word of thousands of FAQ texts
+    would only list items at random).
+    """
     limit = max(1, min(int(limit), MAX_LIMIT))
     parsed = parse_query(query)
     if parsed is None or not parsed.tokens:
         return []
     where, params = _filters(audience, department)
     want = max(CANDIDATES, limit * 2)
+    head_docs, body_docs = term_frequencies(parsed.tokens)
     rows = INDEX.ranked(
-        parsed.tokens, where=where, params=params, limit=want, select=CANDIDATE_SELECT
+        index_tokens(parsed, head_docs),
+        where=where,
+        params=params,
+        limit=want,
+        select=CANDIDATE_SELECT,
     )
     candidates = [_Candidate(*row) for row in rows]
-    if len(candidates) < limit:
+    body_tokens = fts.rare_tokens(parsed.tokens, body_docs, max_docs=COMMON_DOCS)
+    if len(candidates) < limit and body_tokens:
         # too little in names and themes: the FAQ, conditions and materials may know
         top = max((c.index_score for c in candidates), default=1.0)
         seen = {c.basic_id for c in candidates}
         body = BODY_INDEX.ranked(
-            parsed.tokens, where=where, params=params, limit=want, select=CANDIDATE_SELECT
+            body_tokens, where=where, params=params, limit=want, select=CANDIDATE_SELECT
         )
         body_top = max((row[1] for row in body), default=1.0) or 1.0
         for row in body:
@@ -390,20 +501,15 @@ def search_items(
     scored = sorted(
         ((c, *_rerank(c, parsed, top)) for c in candidates), key=lambda s: (-s[1], s[0].code)
     )[:limit]
-    ids = [c.basic_id for c, *_ in scored]
-    extra = {
-        pk: (body, standard or {})
-        for pk, body, standard in SearchDocument.objects.filter(pk__in=ids).values_list(
-            "basic_id", "body_tokens", "basic__standard"
-        )
-    }
+    final = _final_rows([c.basic_id for c, *_ in scored])
     tokens = set(parsed.tokens)
     hits = []
     for doc, score, matched, snippet in scored:
-        body, standard = extra.get(doc.basic_id, ("", {}))
-        if tokens & set(body.split()):
+        body_text, standard = final.get(doc.basic_id, ("", ""))
+        if not tokens.isdisjoint(body_text.split()):
             matched.append("faq")
-            snippet = snippet or _body_snippet(standard, parsed)
+            if not snippet and standard:
+                snippet = _body_snippet(json.loads(standard) or {}, parsed)
         hits.append(
             SearchHit(
                 code=doc.code,

@@ -15,6 +15,11 @@ full-text query over SQLite FTS5 or PostgreSQL ``tsvector`` + GIN (architecture.
 * :func:`pinyin_of` gives the toneless pinyin of Chinese words, for matching homophone typos
   (结昏 → jiehun = 结婚); the table is ``core/data/pinyin_chars.txt``.
 * :class:`PhraseMatcher` finds known phrases in a text (longest first), for query expansion.
+* :func:`drop_common` leaves out of a query the tokens found in too many documents when rarer
+  ones exist: their posting lists are what a ranked query pays for, and they barely rank.
+* :func:`warm_up` loads jieba's dictionary and the pinyin table (≈ 1 s) once at the start of a
+  serving process (the WSGI module and the task worker call it), so that no request pays for
+  it; management commands and tests still load them lazily, on first use.
 
 Django is needed only by :class:`FullTextIndex` (a database connection).
 """
@@ -27,11 +32,14 @@ import os
 import re
 import tempfile
 import threading
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "DOMAIN_WORDS",
@@ -40,12 +48,16 @@ __all__ = [
     "QUERY_STOPWORDS",
     "FullTextIndex",
     "PhraseMatcher",
+    "drop_common",
     "fts5_match",
     "get_jieba",
+    "jieba_ready",
     "pinyin_of",
     "query_tokens",
+    "rare_tokens",
     "snippet_of",
     "tokenize",
+    "warm_up",
 ]
 
 MAX_QUERY_CHARS = 200
@@ -113,6 +125,28 @@ def get_jieba() -> ModuleType:
                 jieba.add_word(word, freq=DOMAIN_WORD_FREQ)
             _jieba_ready = True
     return jieba
+
+
+def jieba_ready() -> bool:
+    """Whether this process has initialised jieba already (:func:`get_jieba`)."""
+    return _jieba_ready
+
+
+def warm_up() -> float:
+    """Load what the first search of a process would otherwise wait for: jieba's dictionary
+    with :data:`DOMAIN_WORDS` (≈ 1 s, most of it unpickling the prefix dictionary) and the
+    pinyin table. Idempotent and thread-safe; returns the seconds it took (≈ 0 when already
+    loaded). Called at process start by the WSGI module and the task worker's startup hook,
+    not by ``django.setup()``: a management command or a test that never segments text must
+    not pay for it."""
+    started = time.perf_counter()
+    was_ready = _jieba_ready
+    get_jieba()
+    _pinyin_table()
+    seconds = time.perf_counter() - started
+    if not was_ready:
+        logger.info("search kernel warmed up in %.2f s (jieba, pinyin table)", seconds)
+    return seconds
 
 
 def cache_dir_for_jieba() -> Path:
@@ -237,6 +271,26 @@ class PhraseMatcher:
 # --- the ranked full-text query --------------------------------------------------------------
 
 
+def rare_tokens(tokens: Sequence[str], doc_freq: Mapping[str, int], *, max_docs: int) -> list[str]:
+    """The ``tokens`` found in 1 to ``max_docs`` documents according to ``doc_freq``, in order."""
+    return [t for t in tokens if 0 < doc_freq.get(t, 0) <= max_docs]
+
+
+def drop_common(tokens: Sequence[str], doc_freq: Mapping[str, int], *, max_docs: int) -> list[str]:
+    """``tokens`` without the common ones — found in more than ``max_docs`` documents according
+    to ``doc_freq`` — provided that at least one token is rarer (found in 1 to ``max_docs``
+    documents); otherwise all of them, in order.
+
+    A ranked full-text query scores every document of every token's posting list, so a word of
+    thousands of documents (许可, 登记, 办理 in a catalogue) costs most of the query while its
+    ranking weight (inverse document frequency) is the lowest; the rarer words of the same
+    query find the documents that matter. A token of unknown frequency (0) is kept — it costs
+    nothing — but does not count as a rarer token: a typo must not silence the real words."""
+    if not rare_tokens(tokens, doc_freq, max_docs=max_docs):
+        return list(tokens)
+    return [t for t in tokens if doc_freq.get(t, 0) <= max_docs]
+
+
 def fts5_match(tokens: Iterable[str]) -> str:
     """An FTS5 MATCH expression ORing ``tokens``, each a quoted phrase (``""`` escapes a quote
     inside): operators and column filters in user input are plain text then."""
@@ -274,7 +328,13 @@ class FullTextIndex:
         """``(key, score, *select)`` of the rows matching any of ``tokens``, best first (ties
         by key), at most ``limit``. ``where`` is an extra SQL condition on ``a`` with ``%s``
         placeholders for ``params``; ``select`` are constant SQL expressions over ``a`` read
-        in the same query. The score is higher for better rows on both vendors."""
+        in the same query. The score is higher for better rows on both vendors.
+
+        The best ``limit`` keys are found first (index, rank, sort: nothing else is read), and
+        only those rows are then read for ``select``: reading every matching row's columns (or
+        running a correlated subquery per match) before the sort would cost as much as the
+        ranking itself. On PostgreSQL the match is ``a.<vector> @@ <constant tsquery>``, the
+        indexed column itself, so the planner can use its GIN index."""
         from django.db import connection
 
         if not tokens:
@@ -285,10 +345,13 @@ class FullTextIndex:
         if vendor == "sqlite":
             weights = ", ".join(["%s"] * len(self.bm25_weights))
             rank = f"bm25({self.fts_table}{', ' if weights else ''}{weights})"
+            # the document table is joined for ranking only when a condition needs it
+            join = f"JOIN {self.table} a ON a.{self.key} = f.rowid " if where else ""
             sql = (
-                f"SELECT a.{self.key}, {rank} AS r{more} FROM {self.fts_table} f "  # noqa: S608
-                f"JOIN {self.table} a ON a.{self.key} = f.rowid "
-                f"WHERE {self.fts_table} MATCH %s{extra} ORDER BY r, a.{self.key} LIMIT %s"
+                f"SELECT a.{self.key}, m.r{more} FROM ("  # noqa: S608
+                f"SELECT f.rowid AS id, {rank} AS r FROM {self.fts_table} f {join}"
+                f"WHERE {self.fts_table} MATCH %s{extra} ORDER BY r, f.rowid LIMIT %s) m "
+                f"JOIN {self.table} a ON a.{self.key} = m.id ORDER BY m.r, a.{self.key}"
             )
             args: list = [*self.bm25_weights, fts5_match(tokens), *params, limit]
             sign = -1.0  # bm25 is lower for better matches
@@ -296,9 +359,12 @@ class FullTextIndex:
             tsquery = " || ".join(["plainto_tsquery('simple'::regconfig, %s)"] * len(tokens))
             weights = "%s::float4[], " if self.ts_weights else ""
             sql = (
-                f"SELECT a.{self.key}, ts_rank({weights}a.{self.vector}, q.query) AS r{more} "  # noqa: S608
+                f"SELECT a.{self.key}, m.r{more} FROM ("  # noqa: S608
+                f"SELECT a.{self.key} AS id, ts_rank({weights}a.{self.vector}, q.query) AS r "
                 f"FROM {self.table} a CROSS JOIN (SELECT {tsquery}) AS q(query) "
-                f"WHERE a.{self.vector} @@ q.query{extra} ORDER BY r DESC, a.{self.key} LIMIT %s"
+                f"WHERE a.{self.vector} @@ q.query{extra} ORDER BY r DESC, a.{self.key} "
+                f"LIMIT %s) m JOIN {self.table} a ON a.{self.key} = m.id "
+                f"ORDER BY m.r DESC, a.{self.key}"
             )
             args = [*([list(self.ts_weights)] if self.ts_weights else []), *tokens]
             args += [*params, limit]

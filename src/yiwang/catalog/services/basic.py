@@ -7,6 +7,7 @@ elements through their basic item, and keep their own versions of the others).
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any
 
 from django.db import transaction
@@ -149,10 +150,21 @@ def catalogue_export() -> dict[str, Any]:
     return data
 
 
-def _store_life_events(events: list[dict[str, Any]]) -> int:
+def _store_life_events(events: list[dict[str, Any]]) -> set[int]:
     """Create or update life events and their bundles by code (the file's order is their
-    position); events absent from the file stay. Returns how many were written."""
+    position); events absent from the file stay.
+
+    Returns the ids of the basic items whose search documents carry a different set of life
+    event names now: the members an event gained or lost, and every member (before and after)
+    of an event created or renamed. Items that left an event need not be in the file."""
     basics = dict(BasicItem.objects.values_list("code", "pk"))
+    codes = [ev["code"] for ev in events]
+    names_before = dict(LifeEvent.objects.filter(code__in=codes).values_list("code", "name"))
+    members_before: dict[str, set[int]] = defaultdict(set)
+    through = LifeEvent.items.through.objects.filter(lifeevent__code__in=codes)
+    for code, basic_id in through.values_list("lifeevent__code", "basicitem_id"):
+        members_before[code].add(basic_id)
+    affected: set[int] = set()
     for position, ev in enumerate(events):
         event, _created = LifeEvent.objects.update_or_create(
             code=ev["code"],
@@ -163,7 +175,13 @@ def _store_life_events(events: list[dict[str, Any]]) -> int:
                 "position": position,
             },
         )
-        event.items.set([basics[code] for code in ev["items"]])
+        members = {basics[code] for code in ev["items"]}
+        event.items.set(members)
+        before = members_before.get(ev["code"], set())
+        if names_before.get(ev["code"]) != ev["name"]:
+            affected |= before | members
+        else:
+            affected |= before ^ members
         bundle = ev.get("bundle")
         if bundle is None:
             Bundle.objects.filter(life_event=event).delete()
@@ -181,7 +199,7 @@ def _store_life_events(events: list[dict[str, Any]]) -> int:
                 "visits": bundle.get("visits"),
             },
         )
-    return len(events)
+    return affected
 
 
 def _row(item: dict[str, Any]) -> dict[str, Any]:
@@ -254,16 +272,20 @@ def catalogue_import(*, actor, data: Any) -> dict[str, int]:
             changed.append(basic)
         BasicItem.objects.bulk_update(changed, BASIC_FIELDS, batch_size=500)
         counts["updated"] = len(changed)
+        affected: set[int] = set()
         if "life_events" in data:
-            counts["life_events"] = _store_life_events(data["life_events"])
-        # The search index follows in the same transaction: created and changed items, items
-        # without a document yet, and every item when life events (indexed themes) came along.
-        refresh = BasicItem.objects.filter(code__in=rows)
-        if "life_events" not in data:
-            stale = [b.pk for b in new] + [b.pk for b in changed]
-            refresh = refresh.filter(
-                Q(pk__in=stale) | ~Q(pk__in=SearchDocument.objects.values("basic_id"))
-            )
+            affected = _store_life_events(data["life_events"])
+            counts["life_events"] = len(data["life_events"])
+        # The search index follows in the same transaction (docs/modules/catalog-search.md):
+        # created and changed items, their sub-items (indexed with the main item's name),
+        # items whose life events changed — in the file or not — and items without a document.
+        stale = [b.pk for b in new] + [b.pk for b in changed]
+        refresh = BasicItem.objects.filter(
+            Q(pk__in=stale)
+            | Q(parent_id__in=[b.pk for b in changed])
+            | Q(pk__in=sorted(affected))
+            | (Q(code__in=rows) & ~Q(pk__in=SearchDocument.objects.values("basic_id")))
+        )
         search_documents_refresh(basic_ids=refresh.values_list("pk", flat=True))
         audit_record(
             actor=actor,

@@ -5,21 +5,27 @@ the item, its life events and the FAQ of its published implementations; the impo
 and withdrawal services call it inside their transaction, so the index never disagrees with
 what is published. :func:`search_index_rebuild` (``yiwang catalog reindex``) redoes every
 document, e.g. after migrating or after changing the synonym or term files.
+
+Both keep the :class:`SearchTerm` document frequencies in step: a refresh adds the new
+documents' terms and subtracts the replaced ones' (one upsert per changed term), a rebuild
+counts every document afresh (which also repairs counts that a deletion outside these
+services left too high).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 
-from django.db import transaction
+from django.db import connection, transaction
 
-from yiwang.catalog.models import BasicItem, ImplementationItem, SearchDocument
+from yiwang.catalog.models import BasicItem, ImplementationItem, SearchDocument, SearchTerm
 from yiwang.catalog.search import phrase_tokens, pinyin_tokens
 from yiwang.core import search as fts
 from yiwang.core.audit import audit_record
 
 BATCH = 500
+TERM_MAX_CHARS = 200  # SearchTerm.term; a longer token is unique anyway and is not counted
 
 
 def _join(tokens: Iterable[str]) -> str:
@@ -93,35 +99,95 @@ def _documents(ids: list[int]) -> Iterator[SearchDocument]:
         )
 
 
+class _TermCounts:
+    """Per-term changes of the document frequencies (head, body) while documents are written."""
+
+    def __init__(self) -> None:
+        self.head: Counter[str] = Counter()
+        self.body: Counter[str] = Counter()
+
+    def add(self, name: str, keyword: str, pinyin: str, body: str, *, sign: int = 1) -> None:
+        """Count one document's terms (each once per index) with ``sign`` ±1."""
+        for term in {t for t in f"{name} {keyword} {pinyin}".split() if len(t) <= TERM_MAX_CHARS}:
+            self.head[term] += sign
+        for term in {t for t in body.split() if len(t) <= TERM_MAX_CHARS}:
+            self.body[term] += sign
+
+    def add_document(self, doc: SearchDocument, *, sign: int = 1) -> None:
+        self.add(doc.name_tokens, doc.keyword_tokens, doc.pinyin_tokens, doc.body_tokens, sign=sign)
+
+    def changed(self) -> list[tuple[str, int, int]]:
+        """``(term, head change, body change)`` of every term whose counts change."""
+        terms = {t for t, n in self.head.items() if n} | {t for t, n in self.body.items() if n}
+        return [(t, self.head[t], self.body[t]) for t in sorted(terms)]
+
+
+def _write(ids: list[int], counts: _TermCounts, *, replaced: bool) -> int:
+    """Replace the documents of ``ids`` and count their terms in ``counts`` — minus the terms of
+    the documents they replace when ``replaced`` (a rebuild counts from zero)."""
+    docs = list(_documents(ids))
+    old = SearchDocument.objects.filter(basic_id__in=ids)
+    if replaced:
+        for row in old.values_list("name_tokens", "keyword_tokens", "pinyin_tokens", "body_tokens"):
+            counts.add(*row, sign=-1)
+    old.delete()
+    SearchDocument.objects.bulk_create(docs, batch_size=BATCH)
+    for doc in docs:
+        counts.add_document(doc)
+    return len(docs)
+
+
+def _apply_term_changes(counts: _TermCounts) -> None:
+    """Add the changes to :class:`SearchTerm` (an upsert per term, one statement for all on
+    both vendors) and drop the terms no document holds any more."""
+    rows = counts.changed()
+    if not rows:
+        return
+    table = SearchTerm._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} (term, head_docs, body_docs) VALUES (%s, %s, %s) "  # noqa: S608
+            f"ON CONFLICT (term) DO UPDATE SET head_docs = {table}.head_docs + excluded.head_docs, "
+            f"body_docs = {table}.body_docs + excluded.body_docs",
+            rows,
+        )
+    if any(head < 0 or body < 0 for _, head, body in rows):
+        SearchTerm.objects.filter(head_docs__lte=0, body_docs__lte=0).delete()
+
+
 def search_documents_refresh(*, basic_ids: Iterable[int]) -> int:
     """Rebuild the search documents of these basic items (an inactive or missing item loses
-    its document). Returns how many documents were written. Runs in the caller's transaction."""
+    its document) and the document frequencies of their terms. Returns how many documents were
+    written. Runs in the caller's transaction."""
     ids = sorted(set(basic_ids))
     written = 0
+    counts = _TermCounts()
     with transaction.atomic():
         for start in range(0, len(ids), BATCH):
-            chunk = ids[start : start + BATCH]
-            docs = list(_documents(chunk))
-            SearchDocument.objects.filter(basic_id__in=chunk).delete()
-            SearchDocument.objects.bulk_create(docs, batch_size=BATCH)
-            written += len(docs)
+            written += _write(ids[start : start + BATCH], counts, replaced=True)
+        _apply_term_changes(counts)
     return written
 
 
 def search_index_rebuild(*, actor, progress=None) -> dict[str, int]:
     """Rebuild every document (``yiwang catalog reindex``): all active basic items, none for
-    inactive ones. ``progress(done, total)`` is called after each batch. Audited."""
+    inactive ones, and the document frequencies of all terms, counted afresh.
+    ``progress(done, total)`` is called after each batch. Audited."""
     ids = list(BasicItem.objects.filter(is_active=True).order_by("pk").values_list("pk", flat=True))
     written = 0
+    frequencies = _TermCounts()
     with transaction.atomic():
         removed, _ = SearchDocument.objects.exclude(
             basic_id__in=BasicItem.objects.filter(is_active=True)
         ).delete()
+        SearchTerm.objects.all().delete()
         for start in range(0, len(ids), BATCH):
-            written += search_documents_refresh(basic_ids=ids[start : start + BATCH])
+            written += _write(ids[start : start + BATCH], frequencies, replaced=False)
             if progress is not None:
                 progress(min(start + BATCH, len(ids)), len(ids))
-        counts = {"documents": written, "removed": removed}
+        terms = [SearchTerm(term=t, head_docs=h, body_docs=b) for t, h, b in frequencies.changed()]
+        SearchTerm.objects.bulk_create(terms, batch_size=BATCH)
+        counts = {"documents": written, "removed": removed, "terms": len(terms)}
         audit_record(
             actor=actor,
             action="catalog.search.reindex",
