@@ -471,3 +471,15 @@ def test_admin_add_and_change_go_through_the_services(client, hl):
     handler.save(update_fields=["is_staff"])
     client.force_login(handler)
     assert client.get(f"{url}add/").status_code == 403
+
+
+def test_the_postgresql_knowledge_index_has_no_pending_list(db):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the GIN index exists on PostgreSQL only")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reloptions FROM pg_class WHERE relname = 'hotline_knowledge_fts_gin'"
+        )
+        assert cursor.fetchone() == (["fastupdate=off"],)
