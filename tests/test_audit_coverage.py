@@ -20,6 +20,7 @@ SERVICE_PACKAGES = [
     "yiwang.cases.services",
     "yiwang.ratings.services",
     "yiwang.registry.services",
+    "yiwang.policy.services",
 ]
 
 # Write services that delegate the audit record to another service (name → delegate).
@@ -44,6 +45,8 @@ DELEGATES: dict[str, str] = {
     "work_order_reassign": "_assign",
     # registry: one enterprise is a batch of one (audited per enterprise there)
     "enterprise_save": "enterprises_upsert",
+    # registry: an officer's edit checks the jurisdiction, then saves through enterprise_save
+    "enterprise_edit": "enterprise_save",
     # cases: table-driven transitions audit in workflow._apply
     **{
         f"case_{action}": "_apply"
@@ -68,6 +71,10 @@ INTERNAL = {
     "yiwang.cases.services.common.event",
     "yiwang.cases.services.common.material_build",
     "yiwang.cases.services.joint.parent_sync",
+    # policy: the role and scope check (and row lock) every policy write service starts with
+    "yiwang.policy.services.common.writer_check",
+    "yiwang.policy.services.common.document_for_write",
+    "yiwang.policy.services.common.item_for_write",
 }
 
 

@@ -10,7 +10,9 @@ from yiwang.core.api import router as core_router
 from yiwang.core.api_base import auth_any, install_error_handlers
 from yiwang.hotline.api import router as hotline_router
 from yiwang.notify.api import router as notify_router
+from yiwang.policy.api import router as policy_router
 from yiwang.ratings.api import router as ratings_router
+from yiwang.registry.api import router as registry_router
 from yiwang.worktime.api import router as worktime_router
 
 api = NinjaAPI(
@@ -31,3 +33,5 @@ api.add_router("/hotline", hotline_router)
 api.add_router("/catalog", catalog_router)
 api.add_router("/cases", cases_router)
 api.add_router("/ratings", ratings_router)
+api.add_router("/policy", policy_router)
+api.add_router("/registry", registry_router)

@@ -182,6 +182,13 @@ def cmd_catalog(rest: list[str]) -> int:
     return catalog_main(rest)
 
 
+def cmd_registry(rest: list[str]) -> int:
+    from yiwang.registry.cli import main as registry_main
+
+    _setup_django()
+    return registry_main(rest)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="yiwang", description="yiwang digital-government platform"
@@ -216,6 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
         add_help=False,
     )
     sub.add_parser("catalog", help="service-item catalogue: import, export", add_help=False)
+    sub.add_parser("registry", help="enterprise registry (一企一档): import", add_help=False)
     sub.add_parser("manage", help="Django management commands", add_help=False)
     return parser
 
@@ -230,6 +238,8 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_hotline(argv[1:])
     if argv and argv[0] == "catalog":
         return cmd_catalog(argv[1:])
+    if argv and argv[0] == "registry":
+        return cmd_registry(argv[1:])
     parser = build_parser()
     if argv and argv[0] == "bench":
         args, rest = parser.parse_known_args(argv)

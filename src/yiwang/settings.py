@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "yiwang.cases",
     "yiwang.ratings",
     "yiwang.registry",
+    "yiwang.policy",
     "yiwang.portal",
     "django.contrib.admin",
     "django.contrib.auth",

@@ -25,6 +25,8 @@ urlpatterns = [
     path("services/", include("yiwang.catalog.urls_guide")),  # the public service guide
     path("cases/", include("yiwang.cases.urls")),
     path("ratings/", include("yiwang.ratings.urls")),
+    path("policy/", include("yiwang.policy.urls")),
+    path("registry/", include("yiwang.registry.urls")),
     path("", include("yiwang.portal.urls")),
 ]
 if settings.DEBUG:

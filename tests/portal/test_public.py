@@ -30,9 +30,10 @@ def test_home_programme_cards_link_only_to_existing_pages(en_client):
         assert f'data-testid="programme-{key}"' in body
     card = body.split('data-testid="programme-services"')[1].split("</div>")[0]
     assert "stretched-link" in card and 'href="/services/"' in card  # the service guide
+    card = body.split('data-testid="programme-enterprise"')[1].split("</div>")[0]
+    assert "stretched-link" in card and 'href="/policy/items/"' in card  # 政企直通's items
     assert (
-        "stretched-link"
-        not in body.split('data-testid="programme-enterprise"')[1].split("</div>")[0]
+        "stretched-link" not in body.split('data-testid="programme-datahub"')[1].split("</div>")[0]
     )
 
 

@@ -41,6 +41,7 @@ class Role(models.TextChoices):
     SERVICE_EDITOR = "service_editor", _("Service item editor")
     SERVICE_REVIEWER = "service_reviewer", _("Service item reviewer")
     DATA_OFFICER = "data_officer", _("Chief data officer")
+    POLICY_OFFICER = "policy_officer", _("Policy officer (政企直通)")
     SECURITY_ANALYST = "security_analyst", _("Security analyst")
     LEADER = "leader", _("Leader (read-only dashboards)")
     AUDITOR = "auditor", _("Auditor")

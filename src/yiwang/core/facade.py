@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from yiwang.core.choices import OrgKind
-from yiwang.core.models import Organisation, User
+from yiwang.core.models import EnterpriseAccount, Organisation, User
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,11 @@ def users_with_role(role: str, *, within: OrgRef | None = None) -> list[int]:
     return list(qs.values_list("pk", flat=True).distinct())
 
 
+def cities() -> list[OrgRef]:
+    """The cities (roots of organisation trees), oldest first."""
+    return [_ref(o) for o in Organisation.objects.filter(kind=OrgKind.CITY).order_by("pk")]
+
+
 def places_of_city(city_id: int) -> list[OrgRef]:
     """The districts, functional areas and streets of a city (its places, for addresses and
     enterprise files), in tree order."""
@@ -70,3 +75,17 @@ def places_of_city(city_id: int) -> list[OrgRef]:
     kinds = [OrgKind.DISTRICT, OrgKind.FUNCTIONAL_AREA, OrgKind.STREET]
     places = Organisation.objects.filter(path__startswith=city.path, kind__in=kinds)
     return [_ref(o) for o in places.order_by("path")]
+
+
+@dataclass(frozen=True)
+class EnterpriseAccountRef:
+    uscc: str
+    name: str
+    district_id: int | None
+
+
+def enterprise_accounts() -> list[EnterpriseAccountRef]:
+    """Every enterprise account (the enterprises users act for), by id: the registry's seed
+    gives each of them a file."""
+    rows = EnterpriseAccount.objects.order_by("pk").values_list("uscc", "name", "district_id")
+    return [EnterpriseAccountRef(u, n, d) for u, n, d in rows]

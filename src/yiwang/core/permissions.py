@@ -49,6 +49,7 @@ CORE_ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.SERVICE_EDITOR: {"core.view_organisation", "workbench.access"},
     Role.SERVICE_REVIEWER: {"core.view_organisation", "workbench.access"},
     Role.DATA_OFFICER: {"core.view_organisation", "workbench.access"},
+    Role.POLICY_OFFICER: {"core.view_organisation", "workbench.access"},
     Role.SECURITY_ANALYST: {"core.view_organisation", "workbench.access"},
     Role.LEADER: {"core.view_organisation", "dashboard.view", "workbench.access"},
     Role.AUDITOR: {"audit.view", "audit.export", "core.view_organisation", "workbench.access"},

@@ -55,6 +55,7 @@ DEMO_ACCOUNTS: list[tuple[str, str, str]] = [
     ("xzadmin", DEMO_PASSWORD, "机构管理员 · 香洲区"),
     ("cdo", DEMO_PASSWORD, "首席数据官 · 市政务服务数据管理局"),
     ("analyst", DEMO_PASSWORD, "安全分析员 · 市政务服务数据管理局"),
+    ("policyofficer", DEMO_PASSWORD, "政企直通专员 · 市工业和信息化局"),
     ("citizen", DEMO_PASSWORD, "市民 张晓梅"),
     ("enterprise", DEMO_PASSWORD, "企业经办人 · 珠海格创智能科技有限公司"),
 ]
@@ -323,6 +324,7 @@ def seed_accounts(ctx: SeedContext) -> None:
         ("xzadmin", "何丽", "香洲区", [Role.ORG_ADMIN], True),
         ("cdo", "吴数", "市政务服务数据管理局", [Role.DATA_OFFICER], False),
         ("analyst", "郑安", "市政务服务数据管理局", [Role.SECURITY_ANALYST], False),
+        ("policyofficer", "孙企通", "市工业和信息化局", [Role.POLICY_OFFICER], False),
     ]
     # Staff created now have a fresh password (no forced change on first demo login).
     for username, name, org_name, roles, is_staff in demo:

@@ -43,6 +43,7 @@ rule's own constants are short decimals), dates ISO strings.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -372,10 +373,23 @@ def _mismatch(spec, value, node: dict, expected: str) -> RuleError:
     )
 
 
+def _is_number(value: Any) -> bool:
+    """A finite JSON number (not a boolean; NaN and infinities have no text form)."""
+    return not isinstance(value, bool) and isinstance(value, int | float) and math.isfinite(value)
+
+
+def _is_text(value: Any) -> bool:
+    """A string the text form can carry: one line, at most 200 characters."""
+    return isinstance(value, str) and len(value) <= 200 and not _CONTROL.search(value)
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def _check_value(spec, value, node: dict) -> Any:
     """The value converted for the field's type (dates stay ISO strings), or a precise error."""
     if spec.type in FieldType.NUMERIC:
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        if not _is_number(value):
             raise _mismatch(spec, value, node, _("a number"))
         if spec.type == FieldType.INT and not float(value).is_integer():
             raise _mismatch(spec, value, node, _("a whole number"))
@@ -383,8 +397,14 @@ def _check_value(spec, value, node: dict) -> Any:
     if spec.type == FieldType.DATE:
         if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
             raise _mismatch(spec, value, node, _("a date (YYYY-MM-DD)"))
+        try:  # an AST (the builder, the API) skips the tokenizer's calendar check
+            dt.date.fromisoformat(value)
+        except ValueError:
+            raise RuleError(
+                _("%(text)s is not a calendar date.") % {"text": value}, position=_at(node)
+            ) from None
         return value
-    if not isinstance(value, str):
+    if not _is_text(value):
         raise _mismatch(spec, value, node, _("text in quotes"))
     if spec.type == FieldType.ENUM and value not in spec.choices:
         raise RuleError(
@@ -448,7 +468,7 @@ def _validate(node: dict) -> dict:
                 _("Unknown comparison %(op)r.") % {"op": node.get("cmp")}, position=_at(node)
             )
         value = node.get("value")
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        if not _is_number(value):
             raise RuleError(_("ratio() is compared with a number."), position=_at(node))
         return {
             "op": "ratio",
@@ -518,7 +538,7 @@ def _validate(node: dict) -> dict:
     if op == "in" and spec.type == FieldType.TAGS:
         raise RuleError(_("Tags are tested with 'has'."), position=_at(node))
     if spec.type == FieldType.TAGS:
-        checked = [v for v in values if isinstance(v, str)]
+        checked = [v for v in values if _is_text(v)]
         if len(checked) != len(values):
             raise _mismatch(spec, values, node, _("text in quotes"))
     else:
@@ -575,7 +595,10 @@ def _literal(value: Any) -> str:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
             return value
         return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    return repr(value)
+    text = repr(value)
+    if isinstance(value, float) and "e" in text:  # 1e-05: the tokenizer reads no exponents
+        text = format(Decimal(text), "f")
+    return text
 
 
 def _list(values: list) -> str:

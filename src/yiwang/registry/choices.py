@@ -43,9 +43,19 @@ class Source(models.TextChoices):
     STATISTICS = "statistics", _("Statistics bureau (统计)")
     SCIENCE = "science", _("Science and technology bureau (科技)")
     SELF = "self", _("Declared by the enterprise (自报)")
+    OFFICER = "officer", _("Entered by an officer (政企直通)")
     IMPORT = "import", _("File import")
     API = "api", _("API")
     SEED = "seed", _("Demo data")
+
+
+# What an import file or an officer may name as the origin of its values.
+IMPORT_SOURCES = (Source.MARKET, Source.TAX, Source.STATISTICS, Source.SCIENCE)
+
+
+class ImportFormat(models.TextChoices):
+    CSV = "csv", _("CSV text")
+    XLSX = "xlsx", _("Excel workbook (.xlsx)")
 
 
 class JobStatus(models.TextChoices):

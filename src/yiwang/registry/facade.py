@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import Exists, OuterRef, Q
 
+from yiwang.registry.choices import CreditRating, OperatingStatus, QualificationKind, Scale
 from yiwang.registry.fields import FIELDS, QUALIFICATIONS, FieldSpec, FieldType, field_get
 from yiwang.registry.industries import industry_get, industry_normalise, industry_prefixes
 from yiwang.registry.models import Enterprise, EnterpriseTag, Qualification
@@ -13,18 +16,22 @@ __all__ = [
     "FIELDS",
     "FIELD_LOOKUPS",
     "QUALIFICATIONS",
+    "EnterpriseRef",
     "FieldSpec",
     "FieldType",
     "change_cursor",
     "changed_since",
+    "enterprise_by_uscc",
     "enterprise_count_where",
     "enterprise_ids_where",
     "field_get",
+    "field_value_label",
     "industry_get",
     "industry_normalise",
     "industry_prefixes",
     "matchable_profiles",
     "qualification_held",
+    "qualification_label",
     "tagged_any",
 ]
 
@@ -58,3 +65,47 @@ def enterprise_ids_where(condition: Q, *, city_id: int) -> list[int]:
 
 def enterprise_count_where(condition: Q, *, city_id: int) -> int:
     return Enterprise.objects.filter(city_id=city_id).filter(condition).count()
+
+
+# --- enterprise files by credit code (the policy calculator, explanations) -----------------------
+
+
+@dataclass(frozen=True)
+class EnterpriseRef:
+    id: int
+    uscc: str
+    name: str
+    city_id: int
+
+
+def enterprise_by_uscc(uscc: str) -> EnterpriseRef | None:
+    """The enterprise file of a credit code (``core.EnterpriseAccount`` links by USCC)."""
+    row = (
+        Enterprise.objects.filter(uscc=(uscc or "").strip().upper())
+        .values_list("pk", "uscc", "name", "city_id")
+        .first()
+    )
+    return EnterpriseRef(*row) if row else None
+
+
+def qualification_label(kind: str) -> str:
+    """The display label of a qualification kind (the kind itself when unknown)."""
+    try:
+        return str(QualificationKind(kind).label)
+    except ValueError:
+        return kind
+
+
+_VALUE_LABELS = {"scale": Scale, "status": OperatingStatus, "credit_rating": CreditRating}
+
+
+def field_value_label(name: str, value) -> str:
+    """The display label of a closed-set field's value (scale, status, credit rating); other
+    values as they are."""
+    choices = _VALUE_LABELS.get(name)
+    if choices is not None:
+        try:
+            return str(choices(value).label)
+        except ValueError:
+            pass
+    return "" if value is None else str(value)

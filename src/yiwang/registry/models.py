@@ -16,11 +16,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from yiwang.core.validators import validate_uscc
 from yiwang.registry.choices import (
     CreditRating,
+    ImportFormat,
     JobStatus,
     OperatingStatus,
     QualificationKind,
@@ -173,8 +175,30 @@ class EnterpriseTag(models.Model):
         return self.tag
 
 
+def _import_upload_to(job: ImportJob, filename: str) -> str:
+    return f"registry/imports/{timezone.now():%Y/%m}/{filename}"
+
+
 class ImportJob(models.Model):
+    """One file imported into the registry (统一社会信用代码 keyed CSV or .xlsx): its status,
+    progress (rows read, bytes read of ``size``) for the page, counts, the first 1,000 row
+    errors and the full error report (``error_file``, CSV)."""
+
     file_name = models.CharField(_("file"), max_length=255)
+    file = models.FileField(
+        _("uploaded file"), upload_to=_import_upload_to, max_length=300, blank=True
+    )
+    format = models.CharField(
+        _("format"), max_length=4, choices=ImportFormat.choices, default=ImportFormat.CSV
+    )
+    encoding = models.CharField(_("detected encoding"), max_length=20, blank=True)
+    city = models.ForeignKey(
+        "core.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("city"),
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED
     )
@@ -187,23 +211,45 @@ class ImportJob(models.Model):
         related_name="+",
         verbose_name=_("started by"),
     )
+    size = models.PositiveBigIntegerField(_("file size (bytes)"), default=0)
+    bytes_read = models.PositiveBigIntegerField(_("bytes read"), default=0)
     rows = models.PositiveIntegerField(_("rows read"), default=0)
     created = models.PositiveIntegerField(_("enterprises created"), default=0)
     updated = models.PositiveIntegerField(_("enterprises updated"), default=0)
     unchanged = models.PositiveIntegerField(_("rows without change"), default=0)
     failed = models.PositiveIntegerField(_("rows refused"), default=0)
+    unknown_columns = models.JSONField(_("unknown columns"), default=list, blank=True)
     errors = models.JSONField(_("row errors (first 1,000)"), default=list, blank=True)
+    error_file = models.FileField(
+        _("error report"), upload_to=_import_upload_to, max_length=300, blank=True
+    )
     message = models.TextField(_("message"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("last progress at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("enterprise import")
         verbose_name_plural = _("enterprise imports")
         ordering = ["-pk"]
+        indexes = [models.Index(fields=["status", "heartbeat_at"], name="registry_job_status")]
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.get_status_display()})"
+
+    @property
+    def percent(self) -> int:
+        """Progress for the page: bytes read of the file (100 once finished)."""
+        if self.status in (JobStatus.DONE, JobStatus.FAILED):
+            return 100
+        if not self.size:
+            return 0
+        return min(99, int(100 * self.bytes_read / self.size))
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (JobStatus.DONE, JobStatus.FAILED)
 
 
 class ProfileChange(models.Model):

@@ -4,15 +4,15 @@ read and fill in, and back (layout: docs/modules/catalog-format.md, "Excel workb
 Reading converts the workbook to the JSON document and hands it to the same validator and
 :func:`catalogue_import` as a JSON file (all or nothing); every problem names its sheet, row and
 column. Both directions stream — writing with openpyxl's write-only mode, reading with
-:mod:`yiwang.catalog.excel.xlsx_stream` (expat, about seven times faster than openpyxl's
+:mod:`yiwang.core.xlsx_stream` (expat, about seven times faster than openpyxl's
 read-only mode here) — so a city's whole catalogue loads in seconds with memory bounded by the
 document.
 
 The package by concern: :mod:`~yiwang.catalog.excel.schema` (sheets, columns, enumeration
 labels), :mod:`~yiwang.catalog.excel.reading` (cells → document, import),
 :mod:`~yiwang.catalog.excel.locations` (problems → sheet, row and column),
-:mod:`~yiwang.catalog.excel.writing` (document → workbook, export) and
-:mod:`~yiwang.catalog.excel.xlsx_stream` (the low-level cell reader).
+:mod:`~yiwang.catalog.excel.writing` (document → workbook, export); the low-level cell reader
+is core's :mod:`yiwang.core.xlsx_stream`, shared with the enterprise registry's import.
 """
 
 from yiwang.catalog.excel.locations import Locations

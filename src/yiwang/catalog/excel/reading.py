@@ -1,7 +1,7 @@
 """Reading a catalogue workbook: cells → the ``yiwang.catalog/1`` document, then the same
 validator and :func:`catalogue_import` as a JSON file (all or nothing).
 
-Cells are read with :mod:`yiwang.catalog.excel.xlsx_stream` (expat, about seven times faster
+Cells are read with :mod:`yiwang.core.xlsx_stream` (expat, about seven times faster
 than openpyxl's read-only mode here). A cell that cannot be read (an unknown label, text in a
 number column) is refused here; the rules of the format are checked by the importer, whose
 problems :class:`~yiwang.catalog.excel.locations.Locations` puts back on sheet, row and column.
@@ -16,7 +16,6 @@ from typing import IO, Any
 from django.utils.translation import gettext as _
 
 from yiwang.catalog.data_check import FORMAT
-from yiwang.catalog.excel import xlsx_stream
 from yiwang.catalog.excel.locations import MAX_ERRORS, Locations, located, refusal
 from yiwang.catalog.excel.schema import (
     BUNDLE_MATERIALS,
@@ -33,6 +32,7 @@ from yiwang.catalog.excel.schema import (
     Column,
     Sheet,
 )
+from yiwang.core import xlsx_stream
 from yiwang.core.errors import InvalidInput
 from yiwang.core.permissions import require_perm
 

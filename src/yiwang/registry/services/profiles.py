@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from yiwang.core import facade as core
 from yiwang.core.audit import audit_record
 from yiwang.core.choices import OrgKind
-from yiwang.core.errors import InvalidInput, NotFound
+from yiwang.core.errors import Conflict, InvalidInput, NotFound
 from yiwang.core.validators import validate_uscc
 from yiwang.registry.choices import (
     CreditRating,
@@ -424,15 +424,15 @@ def enterprises_upsert(
                 to_update[uscc] = enterprise
     Enterprise.objects.bulk_create(to_create, batch_size=2000)
     if to_update:
-        fields = [f for f in PROFILE_FIELDS if f not in ("district", "street")]
-        fields += [
-            "district_id",
-            "street_id",
-            "scale_stated",
-            "field_sources",
-            "version",
-            "updated_at",
+        # only the columns some file of the batch changed: Django's bulk_update writes one
+        # CASE per column and row, so a tax file's batch should not rewrite the addresses
+        touched = {name for uscc in to_update for name in changes.get(uscc, {})}
+        fields = [
+            f"{name}_id" if name in ("district", "street") else name
+            for name in PROFILE_FIELDS
+            if name in touched
         ]
+        fields += ["scale_stated", "field_sources", "version", "updated_at"]
         now = timezone.now()
         for enterprise in to_update.values():
             enterprise.updated_at = now
@@ -578,10 +578,16 @@ def _qual_json(q: tuple) -> str:
 
 
 def enterprise_save(
-    *, actor, city_id: int, data: dict[str, Any], source: str = Source.API
+    *,
+    actor,
+    city_id: int,
+    data: dict[str, Any],
+    source: str = Source.API,
+    version: int | None = None,
 ) -> Enterprise:
     """Create or update one enterprise from raw values (the API and the officer's page); 422
-    with every field error at once."""
+    with every field error at once. ``version`` (the profile version the editor read) makes a
+    concurrent edit fail with 409 instead of overwriting."""
     cleaned = profile_clean(data, places=Places.of(city_id))
     if "uscc" not in cleaned.values and not any(e["field"] == "uscc" for e in cleaned.errors):
         cleaned.error(
@@ -593,7 +599,24 @@ def enterprise_save(
             _("The enterprise file has errors."),
             errors=cleaned.errors,
         )
-    result = enterprises_upsert(actor=actor, city_id=city_id, rows=[cleaned], source=source)
+    with transaction.atomic():
+        if version is not None:
+            current = (
+                Enterprise.objects.select_for_update()
+                .filter(city_id=city_id, uscc=cleaned.values["uscc"])
+                .values_list("version", flat=True)
+                .first()
+            )
+            if current is not None and current != version:
+                raise Conflict(
+                    "registry.version_conflict",
+                    _(
+                        "Someone changed this file meanwhile (version %(now)d, you edited "
+                        "version %(was)d); reload it and edit again."
+                    )
+                    % {"now": current, "was": version},
+                )
+        result = enterprises_upsert(actor=actor, city_id=city_id, rows=[cleaned], source=source)
     return result.enterprises[0]
 
 

@@ -9,12 +9,22 @@ What is read: sheet names in workbook order, shared strings, and per row its num
 values by column — text (shared, inline, rich text without phonetic runs, formula results),
 numbers (``int`` when integral), booleans, error codes as text. Styles and number formats are
 ignored (a date typed into a text column comes back as its serial number).
+
+Memory: a sheet is parsed in 64 KiB chunks and its rows are handed out as they complete. The
+shared-strings table must be random-access; a large one (over :data:`SPILL_BYTES` of XML, i.e.
+a workbook of hundreds of thousands of distinct names and addresses) is spilled to a temporary
+file read through ``mmap``, so memory holds 8 bytes per string instead of the strings.
+
+A core kernel module: the catalogue's and the enterprise registry's imports share it.
 """
 
 from __future__ import annotations
 
+import mmap
 import posixpath
+import tempfile
 import zipfile
+from array import array
 from collections.abc import Iterator
 from typing import IO, Any
 from xml.etree.ElementTree import ParseError
@@ -27,6 +37,7 @@ RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relations
 STRICT_RELATIONSHIPS = "http://purl.oclc.org/ooxml/officeDocument/relationships"
 PACKAGE_RELATIONSHIPS = "http://schemas.openxmlformats.org/package/2006/relationships"
 CHUNK = 1 << 16
+SPILL_BYTES = 16 << 20  # sharedStrings.xml larger than this is kept on disk
 
 
 class NotAWorkbook(Exception):
@@ -63,6 +74,46 @@ def _number(text: str) -> int | float:
         return int(value) if value.is_integer() and abs(value) < 2**53 else value
 
 
+class SpilledStrings:
+    """A list of strings kept in a temporary file (UTF-8, end offsets in an array): appended
+    while the table is parsed, then read by index through ``mmap``."""
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115 — closed by close()
+        self._ends = array("Q")
+        self._size = 0
+        self._map: mmap.mmap | None = None
+
+    def append(self, text: str) -> None:
+        data = text.encode("utf-8")
+        self._file.write(data)
+        self._size += len(data)
+        self._ends.append(self._size)
+
+    def seal(self) -> None:
+        self._file.flush()
+        if self._size:
+            self._map = mmap.mmap(self._file.fileno(), 0, access=mmap.ACCESS_READ)
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def __getitem__(self, index: int) -> str:
+        if not 0 <= index < len(self._ends):
+            raise IndexError(index)
+        start = self._ends[index - 1] if index else 0
+        end = self._ends[index]
+        if start == end or self._map is None:
+            return ""
+        return self._map[start:end].decode("utf-8")
+
+    def close(self) -> None:
+        if self._map is not None:
+            self._map.close()
+            self._map = None
+        self._file.close()
+
+
 class Workbook:
     """An open workbook: ``sheetnames`` and :meth:`rows` of one sheet. Use as a context
     manager (or call :meth:`close`)."""
@@ -87,6 +138,9 @@ class Workbook:
         self.close()
 
     def close(self) -> None:
+        shared = getattr(self, "_shared", None)
+        if isinstance(shared, SpilledStrings):
+            shared.close()
         self._zip.close()
 
     def _xml(self, member: str):
@@ -124,12 +178,13 @@ class Workbook:
             raise KeyError("no sheet in the workbook")
         return paths
 
-    def _shared_strings(self) -> list[str]:
+    def _shared_strings(self) -> list[str] | SpilledStrings:
         names = self._zip.namelist()
         member = next((m for m in names if m.lower().endswith("sharedstrings.xml")), None)
         if member is None:
             return []
-        strings: list[str] = []
+        spill = self._zip.getinfo(member).file_size > SPILL_BYTES
+        strings: list[str] | SpilledStrings = SpilledStrings() if spill else []
         parts: list[str] = []
         state = {"text": False, "phonetic": 0}
 
@@ -155,7 +210,14 @@ class Workbook:
             if state["text"]:
                 parts.append(text)
 
-        self._parse(member, start, end, data)
+        try:
+            self._parse(member, start, end, data)
+        except BaseException:
+            if isinstance(strings, SpilledStrings):
+                strings.close()
+            raise
+        if isinstance(strings, SpilledStrings):
+            strings.seal()
         return strings
 
     @staticmethod
