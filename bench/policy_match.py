@@ -227,14 +227,14 @@ def main(argv: list[str]) -> int:
     console.print(f"computing the {args.items} items' results (as at publication)…")
     began = time.perf_counter()
     for key, tree in items:
-        matcher.match_ids(tree, key=key)
+        matcher.match_ids(tree, key=key, today=today)
     publish_seconds = time.perf_counter() - began
     ids = snapshot.ids
     lookups, qualified = [], []
     for _ in range(args.lookups):
         enterprise_id = int(ids[rng.randrange(len(ids))])
         began = time.perf_counter()
-        keys = matcher.items_for(enterprise_id, items)
+        keys = matcher.items_for(enterprise_id, items, today=today)
         lookups.append((time.perf_counter() - began) * 1000)
         qualified.append(len(keys))
 
@@ -242,7 +242,7 @@ def main(argv: list[str]) -> int:
     ours, peer, identical = [], [], 0
     for tree in realistic[: args.peer_rules]:
         began = time.perf_counter()
-        engine_ids = matcher.match_ids(tree)
+        engine_ids = matcher.match_ids(tree, today=today)
         ours.append((time.perf_counter() - began) * 1000)
         began = time.perf_counter()
         orm_ids = orm_match(tree, city_id=city.pk, today=today)

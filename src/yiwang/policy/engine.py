@@ -361,14 +361,19 @@ class Snapshot:
             lazy.sort(key=lambda x: x.count())
             current = lazy.pop(0).bitmap(self)
         lazy.sort(key=lambda x: x.count())
+        rows = None  # once the candidates are few, the rest filter one array in place
         for leaf in lazy:
-            if not current:
-                return current
-            if len(current) <= SMALL * 4:
-                current = _bitmap(leaf.filter(_rows(current)))
-            else:
-                current = current & leaf.bitmap(self)
-        return current
+            if rows is None:
+                if not current:
+                    return current
+                if len(current) > SMALL * 4:
+                    current = current & leaf.bitmap(self)
+                    continue
+                rows = _rows(current)
+            rows = leaf.filter(rows)
+            if not len(rows):
+                break
+        return current if rows is None else _bitmap(rows)
 
     def _leaf(self, node: dict):
         op = node["op"]

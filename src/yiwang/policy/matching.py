@@ -97,12 +97,18 @@ class Matcher:
         return rows
 
     def match_ids(
-        self, tree: dict, *, key: object | None = None, fresh: bool = False
+        self,
+        tree: dict,
+        *,
+        key: object | None = None,
+        fresh: bool = False,
+        today: dt.date | None = None,
     ) -> np.ndarray:
         """Sorted ids of the enterprises matching a checked rule. ``key`` (an item id and
-        version) caches the snapshot's part of the answer."""
+        version) caches the snapshot's part of the answer. ``today`` (default: the local date)
+        is the reference date of relative dates and "holds" (a new day rebuilds)."""
         with self.lock:
-            snapshot = self.refresh(fresh=fresh)
+            snapshot = self.refresh(fresh=fresh, today=today)
             rows = self._base(tree, key) - self.stale
             ids = snapshot.ids_of(rows)
             if self.delta:
@@ -114,15 +120,20 @@ class Matcher:
                 ids = np.union1d(ids, np.asarray(extra, dtype=np.int64))
             return ids
 
-    def count(self, tree: dict, *, fresh: bool = False) -> int:
-        return len(self.match_ids(tree, fresh=fresh))
+    def count(self, tree: dict, *, fresh: bool = False, today: dt.date | None = None) -> int:
+        return len(self.match_ids(tree, fresh=fresh, today=today))
 
     def items_for(
-        self, enterprise_id: int, items: Iterable[tuple[object, dict]], *, fresh: bool = False
+        self,
+        enterprise_id: int,
+        items: Iterable[tuple[object, dict]],
+        *,
+        fresh: bool = False,
+        today: dt.date | None = None,
     ) -> list[object]:
         """Keys of the items (``(key, tree)`` pairs) the enterprise qualifies for now."""
         with self.lock:
-            snapshot = self.refresh(fresh=fresh)
+            snapshot = self.refresh(fresh=fresh, today=today)
             profile = self.delta.get(enterprise_id)
             if profile is not None:
                 return [k for k, t in items if rules.matches(t, profile, today=snapshot.today)]
