@@ -8,7 +8,9 @@ PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/yiwang
 REDIS_URL ?= redis://127.0.0.1:6379
 TEST_ENV := YIWANG_VAR_DIR=var/test YIWANG_DEBUG=1 YIWANG_TASKS_URL="sqlite:///{var}/tasks.sqlite3" YIWANG_CACHE_URL=locmem://
-PG_ENV := YIWANG_VAR_DIR=var/test-pg YIWANG_DEBUG=1 YIWANG_DATABASE_URL=$(PG_URL) YIWANG_TASKS_URL=$(REDIS_URL)/15 YIWANG_CACHE_URL=$(REDIS_URL)/14
+# Test workers count Redis databases down from these (gw1 uses 14 and 12): tasks and cache must
+# not meet, or one worker's cache FLUSHDB wipes the other's task queue.
+PG_ENV := YIWANG_VAR_DIR=var/test-pg YIWANG_DEBUG=1 YIWANG_DATABASE_URL=$(PG_URL) YIWANG_TASKS_URL=$(REDIS_URL)/15 YIWANG_CACHE_URL=$(REDIS_URL)/13
 PYTEST_ARGS ?=
 # The suite runs on two workers (pytest-xdist; each has its own var dir, task queue name and
 # cache key prefix, see yiwang.config.test_worker); PYTEST_WORKERS=0 runs it in one process.
