@@ -287,6 +287,11 @@ class Snapshot:
             name: {key: BitMap(rows) for key, rows in table.items()}
             for name, table in keyed.items()
         }
+        # rows with any value of a closed-set field (what "!=" leaves the other values of)
+        self.keyed_present = {
+            name: BitMap.union(*table.values()) if table else BitMap()
+            for name, table in self.keyed.items()
+        }
         self.qualifications = {
             kind: np.asarray(rows, dtype=np.int64).reshape(-1, 3) for kind, rows in held.items()
         }
@@ -400,8 +405,7 @@ class Snapshot:
         elif op == "cmp" and node["cmp"] == "=":
             values = [node["value"]]
         elif op == "cmp":  # "!=": rows with a value other than it
-            present = BitMap.union(*table.values()) if table else BitMap()
-            return present - table.get(node["value"], BitMap())
+            return self.keyed_present[name] - table.get(node["value"], BitMap())
         else:  # pragma: no cover - validation allows nothing else
             raise ValueError(op)
         found = [table[v] for v in values if v in table]

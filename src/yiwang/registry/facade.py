@@ -22,7 +22,6 @@ __all__ = [
     "change_cursor",
     "changed_since",
     "enterprise_by_uscc",
-    "enterprise_count_where",
     "enterprise_ids_where",
     "field_get",
     "field_value_label",
@@ -61,10 +60,6 @@ def enterprise_ids_where(condition: Q, *, city_id: int) -> list[int]:
     """Ids of the city's enterprises meeting a condition built from the field catalogue."""
     qs = Enterprise.objects.filter(city_id=city_id).filter(condition)
     return list(qs.order_by("pk").values_list("pk", flat=True))
-
-
-def enterprise_count_where(condition: Q, *, city_id: int) -> int:
-    return Enterprise.objects.filter(city_id=city_id).filter(condition).count()
 
 
 # --- enterprise files by credit code (the policy calculator, explanations) -----------------------

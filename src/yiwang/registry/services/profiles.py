@@ -167,13 +167,13 @@ def profile_clean(raw: dict[str, Any], *, places: Places, today: dt.date | None 
                     out.error("founded_on", _("The founding date cannot be in the future."))
                 else:
                     out.values["founded_on"] = founded
-    for name, choices, label in (
-        ("scale", Scale, None),
-        ("credit_rating", CreditRating, None),
-        ("status", OperatingStatus, None),
+    for name, choices in (
+        ("scale", Scale),
+        ("credit_rating", CreditRating),
+        ("status", OperatingStatus),
     ):
         if name in raw:
-            _choice(out, name, raw[name], choices, label)
+            _choice(out, name, raw[name], choices)
     if "tags" in raw:
         _tags(out, raw["tags"])
     if "qualifications" in raw:
@@ -237,7 +237,7 @@ def _count(out: Cleaned, name: str, value: Any) -> None:
     out.values[name] = int(number)
 
 
-def _choice(out: Cleaned, name: str, value: Any, choices, _label) -> None:
+def _choice(out: Cleaned, name: str, value: Any, choices) -> None:
     if _blank(value):
         if name == "status":
             out.error(name, _("The operating status is required."))
