@@ -539,9 +539,14 @@ def test_list_query_count_does_not_grow_with_the_rows(client, cat):
     from django.test.utils import CaptureQueriesContext
 
     def count() -> int:
-        with CaptureQueriesContext(connection) as queries:
-            assert client.get("/catalog/items/").status_code == 200
-        return len(queries)
+        # the fewer of two: the calendar's periodic version check (worktime.registry) is one
+        # query that can land in any request
+        sizes = []
+        for _ in range(2):
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get("/catalog/items/").status_code == 200
+            sizes.append(len(queries))
+        return min(sizes)
 
     client.force_login(cat.reviewer)
     _adopt(cat)

@@ -691,14 +691,19 @@ def test_rating_an_open_order_is_refused(as_user, hl, citizen):
 def _queries(client, url) -> int:
     """Queries of a page in the steady state: a first request warms what is written or cached
     once in a while (the session's sliding expiry, the shell's cached city name), so that only
-    the rows on the page can make the second one differ."""
+    the rows on the page can make the later ones differ. The fewer of two requests counts:
+    the working-time calendar checks its version when a background ticker says so
+    (``worktime.registry``), one query that can land in any request."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     assert client.get(url).status_code == 200
-    with CaptureQueriesContext(connection) as ctx:
-        assert client.get(url).status_code == 200
-    return len(ctx.captured_queries)
+    counts = []
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        counts.append(len(ctx.captured_queries))
+    return min(counts)
 
 
 def test_list_pages_do_not_grow_queries_per_row(as_user, hl, make_order):
