@@ -11,6 +11,10 @@ from yiwang.core.api_base import auth_any, install_error_handlers
 from yiwang.hotline.api import router as hotline_router
 from yiwang.notify.api import router as notify_router
 from yiwang.policy.api import router as policy_router
+from yiwang.policy.api_consult import router as policy_consult_router
+from yiwang.policy.api_desk import router as policy_desk_router
+from yiwang.policy.api_push import router as policy_push_router
+from yiwang.policy.api_stats import router as policy_stats_router
 from yiwang.ratings.api import router as ratings_router
 from yiwang.registry.api import router as registry_router
 from yiwang.worktime.api import router as worktime_router
@@ -34,4 +38,6 @@ api.add_router("/catalog", catalog_router)
 api.add_router("/cases", cases_router)
 api.add_router("/ratings", ratings_router)
 api.add_router("/policy", policy_router)
+for _router in (policy_push_router, policy_desk_router, policy_consult_router, policy_stats_router):
+    api.add_router("/policy", _router)
 api.add_router("/registry", registry_router)

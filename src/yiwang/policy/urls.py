@@ -1,5 +1,6 @@
 from django.urls import path
 
+from yiwang.policy import urls_consult, urls_desk, urls_push, urls_stats
 from yiwang.policy.views import documents, items, public, rules
 
 app_name = "policy"
@@ -32,3 +33,8 @@ urlpatterns = [
     path("items/<int:pk>/explain/", items.item_explain, name="explain"),
     path("calculator/", public.calculator, name="calculator"),
 ]
+
+# the precise push, the enterprise service desk (inbox, grants, applications), consultation
+# and requests, statistics
+urlpatterns += urls_push.urlpatterns + urls_desk.urlpatterns + urls_consult.urlpatterns
+urlpatterns += urls_stats.urlpatterns
