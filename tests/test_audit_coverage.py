@@ -25,6 +25,9 @@ SERVICE_PACKAGES = [
 
 # Write services that delegate the audit record to another service (name → delegate).
 DELEGATES: dict[str, str] = {
+    # policy: the after-commit reactions to publication and withdrawal start or stop a push
+    "push_on_publication": "push_start",
+    "push_on_withdrawal": "push_stop",
     # hotline: table-driven transitions audit in workflow._simple
     "work_order_sign": "_simple",
     "work_order_start": "_simple",

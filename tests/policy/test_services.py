@@ -13,9 +13,15 @@ import pytest
 from tests.policy.conftest import document_data, item_data
 from yiwang.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from yiwang.core.models import AuditLog
-from yiwang.policy import hooks, rules, services
-from yiwang.policy.choices import DocumentStatus, ItemStatus
-from yiwang.policy.models import PolicyDocument, PolicyItem
+from yiwang.policy import rules, services
+from yiwang.policy.choices import (
+    DocumentStatus,
+    ItemStatus,
+    PushJobStatus,
+    PushStatus,
+    PushTrigger,
+)
+from yiwang.policy.models import PolicyDocument, PolicyItem, Push, PushJob
 from yiwang.policy.validators import document_number_normalise
 from yiwang.worktime import facade as worktime
 
@@ -198,38 +204,31 @@ def test_a_rule_with_an_unknown_field_or_a_type_mismatch_is_refused(pol, publish
 
 
 def test_publish_checks_the_rule_and_increments_the_version(pol, make_item):
-    calls = []
-    hooks.listen("published", lambda item_id, version: calls.append((item_id, version)))
-    try:
+    item = make_item("employees >= 10")
+    assert item.status == ItemStatus.PUBLISHED and item.version == 1
+    assert item.published_at is not None
+    services.item_revise(actor=pol.officer, item_id=item.pk)
+    services.item_update(actor=pol.officer, item_id=item.pk, data={"rule_text": "employees >= 20"})
+    item = services.item_publish(actor=pol.officer, item_id=item.pk)
+    assert item.version == 2 and item.rule_text == "employees >= 20"
+    # the push starts after the commit; inside the test transaction it has not started yet
+    assert not PushJob.objects.filter(item=item).exists()
+
+
+def test_the_push_starts_after_commit_and_stops_on_withdrawal(
+    pol, make_item, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
         item = make_item("employees >= 10")
-        assert item.status == ItemStatus.PUBLISHED and item.version == 1
-        assert item.published_at is not None
-        services.item_revise(actor=pol.officer, item_id=item.pk)
-        services.item_update(
-            actor=pol.officer, item_id=item.pk, data={"rule_text": "employees >= 20"}
-        )
-        item = services.item_publish(actor=pol.officer, item_id=item.pk)
-        assert item.version == 2 and item.rule_text == "employees >= 20"
-    finally:
-        hooks._LISTENERS["published"].clear()
-    # the seam runs after the commit; inside the test transaction it has not run yet
-    assert calls == []
-
-
-def test_the_push_seam_is_called_after_commit(pol, make_item, django_capture_on_commit_callbacks):
-    published, withdrawn = [], []
-    hooks.listen("published", lambda item_id, version: published.append((item_id, version)))
-    hooks.listen("withdrawn", withdrawn.append)
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            item = make_item("employees >= 10")
-        assert published == [(item.pk, 1)]
-        with django_capture_on_commit_callbacks(execute=True):
-            services.item_withdraw(actor=pol.officer, item_id=item.pk, reason="政策调整")
-        assert withdrawn == [item.pk]
-    finally:
-        hooks._LISTENERS["published"].clear()
-        hooks._LISTENERS["withdrawn"].clear()
+    job = PushJob.objects.get(item=item)
+    assert (job.trigger, job.version) == (PushTrigger.PUBLICATION, 1)
+    assert job.status in (PushJobStatus.QUEUED, PushJobStatus.RUNNING, PushJobStatus.DONE)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.item_withdraw(actor=pol.officer, item_id=item.pk, reason="政策调整")
+    assert not Push.objects.filter(item=item, status=PushStatus.PENDING).exists()
+    assert not PushJob.objects.filter(
+        item=item, status__in=[PushJobStatus.QUEUED, PushJobStatus.RUNNING]
+    ).exists()
 
 
 def test_publishing_without_a_rule_is_a_422(pol, make_item):
@@ -333,20 +332,14 @@ def test_withdrawing_a_document_withdraws_its_published_items(
 ):
     live = make_item("employees > 1")
     draft = make_item("employees > 2", publish=False)
-    withdrawn = []
-    hooks.listen("withdrawn", withdrawn.append)
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            services.document_withdraw(
-                actor=pol.officer, document_id=published_doc.pk, reason="被新政策替代"
-            )
-    finally:
-        hooks._LISTENERS["withdrawn"].clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.document_withdraw(
+            actor=pol.officer, document_id=published_doc.pk, reason="被新政策替代"
+        )
     live.refresh_from_db()
     draft.refresh_from_db()
     assert live.status == ItemStatus.WITHDRAWN and live.withdraw_reason == "被新政策替代"
     assert draft.status == ItemStatus.DRAFT
-    assert withdrawn == [live.pk]
     with pytest.raises(Conflict):
         services.document_update(actor=pol.officer, document_id=published_doc.pk, data={})
 

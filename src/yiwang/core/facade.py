@@ -8,10 +8,15 @@ apps need, as plain values.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from yiwang.core.choices import OrgKind
-from yiwang.core.models import EnterpriseAccount, Organisation, User
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+
+from yiwang.core.audit import audit_record
+from yiwang.core.choices import AccountKind, EnterpriseMemberRole, OrgKind
+from yiwang.core.models import EnterpriseAccount, EnterpriseMember, Organisation, User
 
 
 @dataclass(frozen=True)
@@ -89,3 +94,102 @@ def enterprise_accounts() -> list[EnterpriseAccountRef]:
     gives each of them a file."""
     rows = EnterpriseAccount.objects.order_by("pk").values_list("uscc", "name", "district_id")
     return [EnterpriseAccountRef(u, n, d) for u, n, d in rows]
+
+
+def enterprise_member_ids(usccs: Iterable[str]) -> dict[str, list[int]]:
+    """USCC → ids of the active users acting for that enterprise account (every given USCC is
+    a key; an enterprise without an account or without members has an empty list). One
+    query; the policy push looks up its recipients with it."""
+    found: dict[str, list[int]] = {u: [] for u in usccs}
+    if not found:
+        return found
+    rows = (
+        EnterpriseMember.objects.filter(enterprise__uscc__in=list(found), user__is_active=True)
+        .order_by("user_id")
+        .values_list("enterprise__uscc", "user_id")
+    )
+    for uscc, user_id in rows:
+        found[uscc].append(user_id)
+    return found
+
+
+@dataclass(frozen=True)
+class EnterpriseAgentIn:
+    """An enterprise account to ensure, with one member user (the demo seed)."""
+
+    uscc: str
+    name: str
+    username: str
+    display_name: str
+    mobile: str = ""
+    district_id: int | None = None
+
+
+def enterprise_agents_provision(rows: Iterable[EnterpriseAgentIn]) -> int:
+    """Give each enterprise an account (created when missing) and, when the account has no
+    member yet, one agent user with an unusable password (they sign in after a password
+    reset) — in bulk, with one audit record. Idempotent: accounts with members and taken
+    user names are left alone. Returns the number of users created. For seeding: the
+    credit codes must be valid (the registry's)."""
+    rows = list(rows)
+    if not rows:
+        return 0
+    with transaction.atomic():
+        accounts = {
+            a.uscc: a for a in EnterpriseAccount.objects.filter(uscc__in=[r.uscc for r in rows])
+        }
+        missing = [
+            EnterpriseAccount(uscc=r.uscc, name=r.name[:200], district_id=r.district_id)
+            for r in rows
+            if r.uscc not in accounts
+        ]
+        EnterpriseAccount.objects.bulk_create(missing, batch_size=2000)
+        accounts = {
+            a.uscc: a for a in EnterpriseAccount.objects.filter(uscc__in=[r.uscc for r in rows])
+        }
+        staffed = set(
+            EnterpriseMember.objects.filter(enterprise__in=list(accounts.values())).values_list(
+                "enterprise__uscc", flat=True
+            )
+        )
+        taken = set(
+            User.objects.filter(username__in=[r.username for r in rows]).values_list(
+                "username", flat=True
+            )
+        )
+        todo = [r for r in rows if r.uscc not in staffed and r.username not in taken]
+        users = [
+            User(
+                username=r.username,
+                display_name=r.display_name,
+                kind=AccountKind.ENTERPRISE,
+                mobile=r.mobile,
+                password=make_password(None),  # unusable: no hash to compute
+            )
+            for r in todo
+        ]
+        User.objects.bulk_create(users, batch_size=2000)
+        ids = dict(
+            User.objects.filter(username__in=[r.username for r in todo]).values_list(
+                "username", "pk"
+            )
+        )
+        EnterpriseMember.objects.bulk_create(
+            [
+                EnterpriseMember(
+                    enterprise=accounts[r.uscc],
+                    user_id=ids[r.username],
+                    role=EnterpriseMemberRole.ADMIN,
+                )
+                for r in todo
+            ],
+            batch_size=2000,
+        )
+        if missing or todo:
+            audit_record(
+                actor=None,
+                action="core.enterprise.provision",
+                object_type="core.enterpriseaccount",
+                changes={"accounts_created": len(missing), "users_created": len(todo)},
+            )
+    return len(todo)

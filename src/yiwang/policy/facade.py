@@ -1,19 +1,16 @@
-"""What other apps may use of the policy app: published items as plain values, the enterprises
-an item matches now, and the publication hooks (the seam of the precise push)."""
+"""What other apps may use of the policy app: published items as plain values and the
+enterprises an item matches now."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from yiwang.policy import hooks
 from yiwang.policy.choices import ItemStatus
 from yiwang.policy.matching import matcher_for
 from yiwang.policy.models import PolicyItem
 from yiwang.policy.selectors import city_id_of
 
-__all__ = ["PolicyItemRef", "item_matches", "item_ref", "listen"]
-
-listen = hooks.listen
+__all__ = ["PolicyItemRef", "item_matches", "item_ref"]
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ __all__ = [
     "changed_since",
     "enterprise_by_uscc",
     "enterprise_ids_where",
+    "enterprises_by_ids",
     "field_get",
     "field_value_label",
     "industry_get",
@@ -81,6 +82,19 @@ def enterprise_by_uscc(uscc: str) -> EnterpriseRef | None:
         .first()
     )
     return EnterpriseRef(*row) if row else None
+
+
+def enterprises_by_ids(ids) -> dict[int, EnterpriseRef]:
+    """Id → file reference of the given enterprises (missing ids are left out); one query
+    per 5,000 ids."""
+    ids = list(ids)
+    found: dict[int, EnterpriseRef] = {}
+    for start in range(0, len(ids), 5000):
+        rows = Enterprise.objects.filter(pk__in=ids[start : start + 5000]).values_list(
+            "pk", "uscc", "name", "city_id"
+        )
+        found.update((row[0], EnterpriseRef(*row)) for row in rows)
+    return found
 
 
 def qualification_label(kind: str) -> str:

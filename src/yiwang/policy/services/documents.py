@@ -4,13 +4,14 @@ withdraw (with the items it carries), delete an unpublished draft, and attachmen
 Transitions (``DOCUMENT_MOVES``): draft → published → withdrawn. A document is edited while
 draft or published (corrections of a listed document are audited like any edit); a withdrawn
 one is final. Withdrawing a document withdraws its published items with the same reason and
-tells the push (``hooks.item_withdrawn``) after the commit.
+stops their pending pushes after the commit (``services.push.push_on_withdrawal``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,8 +25,8 @@ from yiwang.core import facade as core
 from yiwang.core import files
 from yiwang.core.audit import audit_record, snapshot
 from yiwang.core.errors import Conflict, NotFound
-from yiwang.policy import hooks, selectors
 from yiwang.policy import permissions as perms
+from yiwang.policy import selectors
 from yiwang.policy.choices import DocumentStatus, ItemStatus
 from yiwang.policy.models import PolicyAttachment, PolicyDocument, PolicyItem
 from yiwang.policy.services.common import (
@@ -37,6 +38,7 @@ from yiwang.policy.services.common import (
     transition,
     writer_check,
 )
+from yiwang.policy.services.push import push_on_withdrawal
 from yiwang.policy.validators import document_number_normalise, document_number_year
 from yiwang.worktime import facade as worktime
 
@@ -299,7 +301,7 @@ def document_withdraw(*, actor, document_id: int, reason: str) -> PolicyDocument
                     "with_document": document.pk,
                 },
             )
-            transaction.on_commit(lambda pk=item.pk: hooks.item_withdrawn(pk))
+            transaction.on_commit(partial(push_on_withdrawal, item.pk, actor, reason))
     return document
 
 

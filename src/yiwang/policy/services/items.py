@@ -5,16 +5,17 @@ Transitions (``ITEM_MOVES``): draft → published → withdrawn; ``revise`` brin
 withdrawn item back to draft for editing (a published one goes offline until it is published
 again). Each publication increments ``version``.
 
-**The push seam**: a publication calls :func:`yiwang.policy.hooks.item_published` with the item
-id and its new version after the transaction commits; a withdrawal or a revision of a
-published item calls :func:`yiwang.policy.hooks.item_withdrawn`. The precise push registers
-its listeners there (``hooks.listen``); nothing here knows about it.
+**The precise push**: after the transaction of a publication commits, the item is pushed at
+once (:func:`yiwang.policy.services.push.push_on_publication`); after a withdrawal or a
+revision of a published item, its pending pushes stop
+(:func:`yiwang.policy.services.push.push_on_withdrawal`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -25,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from yiwang.core.audit import audit_record, snapshot
 from yiwang.core.errors import Conflict
-from yiwang.policy import hooks, rules
+from yiwang.policy import rules
 from yiwang.policy.choices import DocumentStatus, ItemKind, ItemStatus
 from yiwang.policy.models import PolicyItem
 from yiwang.policy.services.common import (
@@ -38,6 +39,7 @@ from yiwang.policy.services.common import (
     transition,
 )
 from yiwang.policy.services.documents import _date, _reason
+from yiwang.policy.services.push import push_on_publication, push_on_withdrawal
 from yiwang.policy.validators import phone_normalise
 from yiwang.registry import facade as registry
 
@@ -330,7 +332,7 @@ def item_publish(*, actor, item_id: int, today: dt.date | None = None) -> Policy
             before=before,
             after=snapshot(item, AUDITED),
         )
-        transaction.on_commit(lambda: hooks.item_published(item.pk, item.version))
+        transaction.on_commit(partial(push_on_publication, item.pk, actor))
     return item
 
 
@@ -351,7 +353,7 @@ def item_withdraw(*, actor, item_id: int, reason: str) -> PolicyItem:
             before=before,
             after=snapshot(item, AUDITED),
         )
-        transaction.on_commit(lambda: hooks.item_withdrawn(item.pk))
+        transaction.on_commit(partial(push_on_withdrawal, item.pk, actor, reason))
     return item
 
 
@@ -373,7 +375,9 @@ def item_revise(*, actor, item_id: int) -> PolicyItem:
             after=snapshot(item, AUDITED),
         )
         if was == I.PUBLISHED:
-            transaction.on_commit(lambda: hooks.item_withdrawn(item.pk))
+            transaction.on_commit(
+                partial(push_on_withdrawal, item.pk, actor, _("The item is being revised."))
+            )
     return item
 
 

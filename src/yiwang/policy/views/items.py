@@ -30,6 +30,7 @@ from yiwang.policy.views.common import (
     rule_from_request,
     staff_page,
 )
+from yiwang.policy.views.push import push_panel_context
 
 
 def _city(document: PolicyDocument) -> int:
@@ -193,6 +194,7 @@ def item_detail(request, pk: int):
             "faq_form": FAQForm(initial={"public": True}),
             "explain_form": ExplainForm(),
             "Status": ItemStatus,
+            **push_panel_context(actor, item, may_manage),
         },
     )
 
