@@ -21,6 +21,7 @@ from typing import Any
 from yiwang.notify import selectors
 from yiwang.notify.choices import Channel, MessageStatus
 from yiwang.notify.services import notification_send, template_register
+from yiwang.notify.services.inbox import inbox_mark_read_by_key as _mark_read_by_key
 from yiwang.notify.services.sending import Outgoing, notification_send_many
 from yiwang.notify.webhooks import verify_signature
 
@@ -29,8 +30,10 @@ __all__ = [
     "InboxItem",
     "MessageStatus",
     "Outgoing",
+    "inbox_mark_read_by_key",
     "inbox_recent",
     "inbox_unread_count",
+    "message_statuses",
     "send",
     "send_many",
     "template_ensure",
@@ -106,6 +109,12 @@ def inbox_unread_count(user) -> int:
     return selectors.inbox_unread_count(actor=user)
 
 
+def inbox_mark_read_by_key(user, dedupe_key: str) -> int:
+    """Mark ``user``'s unread inbox messages of one event (the ``dedupe_key`` it was sent
+    with) read, when the sending module shows the event itself; returns how many changed."""
+    return _mark_read_by_key(actor=user, dedupe_key=dedupe_key)
+
+
 def inbox_recent(user, limit: int = 10) -> list[InboxItem]:
     """The ``limit`` newest inbox messages of ``user``, newest first."""
     rows = (
@@ -124,6 +133,12 @@ def inbox_recent(user, limit: int = 10) -> list[InboxItem]:
         )
         for m in rows
     ]
+
+
+def message_statuses(message_ids: Iterable[int]) -> dict[int, str]:
+    """Message id → its status (a :class:`MessageStatus` value) for ids a caller got from
+    :func:`send` / :func:`send_many`; unknown ids are left out."""
+    return selectors.message_statuses(message_ids)
 
 
 def template_ensure(code: str, subject: str, body: str, *, name: str = "") -> bool:

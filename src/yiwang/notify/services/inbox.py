@@ -52,3 +52,25 @@ def inbox_mark_all_read(*, actor) -> int:
                 changes={"count": count},
             )
     return count
+
+
+def inbox_mark_read_by_key(*, actor, dedupe_key: str) -> int:
+    """Mark ``actor``'s unread inbox messages of one event (its ``dedupe_key``) read — the
+    module that sent them shows the event itself (a pushed policy opened in the enterprise
+    desk). Returns how many changed; audited when any did."""
+    if not getattr(actor, "is_authenticated", False) or not dedupe_key:
+        return 0
+    with transaction.atomic():
+        count = (
+            _own_unread(actor)
+            .filter(dedupe_key=dedupe_key)
+            .update(status=MessageStatus.READ, read_at=timezone.now())
+        )
+        if count:
+            audit_record(
+                actor=actor,
+                action="notify.inbox.read",
+                object_type="notify.message",
+                changes={"dedupe_key": dedupe_key, "count": count},
+            )
+    return count
