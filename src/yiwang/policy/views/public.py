@@ -16,6 +16,7 @@ from yiwang.policy import selectors
 from yiwang.policy.analysis import calculator as calculator_of
 from yiwang.policy.choices import ItemKind
 from yiwang.policy.views.common import PAGE_SIZE, enterprise_page, public_page
+from yiwang.policy.views.consult import ask_context
 
 
 @public_page
@@ -66,6 +67,7 @@ def public_item(request, pk: int):
             ],
             "is_enterprise": request.user.is_authenticated
             and request.user.kind == AccountKind.ENTERPRISE,
+            **ask_context(request, item),  # the question form (政策咨询)
         },
     )
 
