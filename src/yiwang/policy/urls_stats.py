@@ -1,5 +1,9 @@
 """Pages of the policy app: stats (included by policy.urls)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from yiwang.policy.views import stats
+
+urlpatterns = [
+    path("stats/", stats.stats_page, name="stats"),
+]
