@@ -231,6 +231,23 @@ VARIABLES: dict[str, Variable] = {
             '"secret": "a-random-string-of-at-least-32-characters"}}',
             secret=True,
         ),
+        Variable(
+            "YIWANG_POLICY_ANSWER_DAYS",
+            "int",
+            "3",
+            "Policy consultation (政策咨询): working days the issuing department has to answer "
+            "an enterprise's question on a policy item (due at the close of office hours of "
+            "the last day).",
+            "5",
+        ),
+        Variable(
+            "YIWANG_POLICY_PUSH_PER_MINUTE",
+            "int",
+            "6000",
+            "Precise push (精准推送): enterprises notified per minute (inbox and SMS); a push "
+            "job sends its batches of 500 spaced to keep to this rate.",
+            "1200",
+        ),
     ]
 }
 

@@ -125,3 +125,7 @@ def seed_policies(ctx: SeedContext) -> None:
     now = timezone.now()
     for spec in ctx.track(DOCUMENTS, "政策文件与事项"):
         seed_document(ctx, spec, today=today, now=now)
+
+
+# the push (order 86), the desk (87) and consultation (92) steps register on import
+from yiwang.policy import seed_consult, seed_desk, seed_push  # noqa: E402, F401
