@@ -1,6 +1,10 @@
 """Demo disbursement of the enterprise service desk (``yiwang seed``), after the precise push
 (``policy.push``, order 86, which writes pushes and 免申即享 grants):
 
+* history: the seed publishes and pushes everything "now"; each seeded item is dated back to
+  its document's listing, its pushes and grants to minutes after that, and about 45% of the
+  delivered pushes are read by the enterprise's user a few hours to days later — so the
+  statistics' trend and 阅读率 have something to show;
 * about 60% of the grants are paid, in batch transfers per item (one payment reference for up
   to 50 grants, dated a few days to weeks after the grant);
 * a few dozen 快申快享 applications of enterprises that have account users and were pushed a
@@ -40,6 +44,64 @@ APPLICATIONS = 36
 PER_ENTERPRISE = 3  # the demo enterprise keeps items to apply for in the demo
 DEMO_ENTERPRISE_USER = "enterprise"  # the core seed's demo enterprise user
 REACHED = (PushStatus.SENT, PushStatus.DELIVERED, PushStatus.READ)
+
+
+# --- history ------------------------------------------------------------------------------------
+
+READ_SHARE = 0.45
+
+
+def date_history(rng: random.Random, *, now: dt.datetime) -> int:
+    """Date seeded items back to their document's listing, their pushes and grants after it,
+    and read about 45% of the delivered pushes. An item already dated back (published within
+    a day of its listing) is left alone, so a second run changes nothing."""
+    items = list(
+        PolicyItem.objects.filter(
+            status=ItemStatus.PUBLISHED,
+            document__listed_at__isnull=False,
+            published_at__gt=F("document__listed_at") + dt.timedelta(days=1),
+        ).values_list("pk", "document__listed_at")
+    )
+    dated = 0
+    for item_id, listed_at in items:
+        published_at = min(now, listed_at + dt.timedelta(minutes=rng.randint(20, 240)))
+        PolicyItem.objects.filter(pk=item_id).update(published_at=published_at)
+        # one fan-out: every push of the item went out at the same minute
+        at = min(now, published_at + dt.timedelta(minutes=rng.randint(1, 30)))
+        item_pushes = Push.objects.filter(item_id=item_id)
+        item_pushes.update(created_at=at)
+        item_pushes.filter(sent_at__isnull=False).update(sent_at=at)
+        item_pushes.filter(delivered_at__isnull=False).update(delivered_at=at)
+        Grant.objects.filter(item_id=item_id).update(approved_at=at)
+        delivered = list(
+            item_pushes.filter(status=PushStatus.DELIVERED).only("pk", "enterprise_id", "status")
+        )
+        readers = _readers(delivered)
+        read = []
+        for push in delivered:
+            reader = readers.get(push.enterprise_id)
+            if reader and rng.random() < READ_SHARE:
+                push.status = PushStatus.READ
+                push.read_at = min(now, at + dt.timedelta(hours=rng.uniform(0.3, 150)))
+                push.read_by_id = reader
+                read.append(push)
+        Push.objects.bulk_update(read, ["status", "read_at", "read_by"], batch_size=500)
+        dated += 1
+    if dated:
+        audit_record(
+            actor=None,
+            action="policy.push.seed_history",
+            object_type="policy.push",
+            changes={"items": dated},
+        )
+    return dated
+
+
+def _readers(pushes: list) -> dict[int, int]:
+    """Enterprise id → the id of a user acting for it (the reader of its pushes)."""
+    refs = registry.enterprises_by_ids({p.enterprise_id for p in pushes})
+    members = core.enterprise_member_ids([ref.uscc for ref in refs.values()])
+    return {eid: members[ref.uscc][0] for eid, ref in refs.items() if members.get(ref.uscc)}
 
 
 # --- grants ---------------------------------------------------------------------------------------
@@ -193,5 +255,6 @@ def seed_desk(ctx: SeedContext) -> None:
     if core.organisation_by_code("zh") is None:
         return
     now = timezone.now()
+    ctx.count("policy items dated back", date_history(ctx.rng, now=now))
     ctx.count("policy grants paid", pay_grants(ctx.rng, now=now))
     ctx.count("policy quick applications", seed_applications(ctx.rng, now=now))
