@@ -1,7 +1,9 @@
-"""Acceptance in real Chromium (issue 5, acceptance 1, the officer's half): a policy officer
-writes an item with the form-based rule builder, sees the live count of matching enterprises
-change as conditions are added, sees the same rule as text, publishes; the qualifying
-enterprise's user finds it in the 政策计算器 and reads the explanation.
+"""Acceptance in real Chromium (issue 5, acceptance 1): a policy officer writes an item with
+the form-based rule builder, sees the live count of matching enterprises change as conditions
+are added, sees the same rule as text, publishes; the push delivers it; the qualifying
+enterprise's user finds it in the 政策计算器 and in the service desk's inbox, reads it, asks
+the issuing department and gets the answer. A 免申即享 item grants the benefit to every
+qualifying enterprise, which sees it, and the department marks it paid.
 
 Screenshots go to ``var/screenshots/policy-*.png``.
 """
@@ -13,15 +15,15 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, drain_tasks
 from tests.policy.conftest import DEMO_USCC
 from tests.portal.conftest import (  # noqa: F401  (Playwright launch fixtures)
     browser_context_args,
     browser_type_launch_args,
 )
 from yiwang.policy import rules
-from yiwang.policy.choices import ItemStatus
-from yiwang.policy.models import PolicyItem
+from yiwang.policy.choices import GrantStatus, ItemStatus, PushStatus
+from yiwang.policy.models import Grant, PolicyItem, Push, Question
 from yiwang.policy.orm import orm_match
 
 # serialized_rollback: see the note on transactional tests in tests/conftest.py
@@ -142,3 +144,100 @@ def test_officer_builds_a_rule_sees_the_count_and_publishes(
     page.goto(f"{base}/policy/items/{item.pk}/explain/?uscc={DEMO_USCC}")
     page.wait_for_selector("[data-testid=explanation][data-eligible=true]")
     shot(page, "explanation")
+
+    # 7. The push (a worker's job; here the queue is drained): the officer's item page shows
+    #    it delivered to the enterprises with users (the qualifying enterprise among them).
+    drain_tasks()
+    push = Push.objects.get(item=item, enterprise=pol.demo)
+    assert push.status == PushStatus.DELIVERED
+    sign_in(page, base, pol.officer.username)
+    page.goto(f"{base}/policy/manage/items/{item.pk}/")
+    page.wait_for_selector("[data-testid=push-panel]")
+    assert int(page.inner_text("[data-testid=count-delivered]")) >= 1
+    shot(page, "push-panel")
+
+    # 8. The enterprise user finds it in the desk's inbox, unread; opening it reads it.
+    sign_in(page, base, pol.ent_user.username)
+    page.goto(f"{base}/policy/desk/")
+    row = page.locator(f"[data-testid=push-row][data-push='{push.pk}']")
+    assert row.get_attribute("data-read") == "false"
+    shot(page, "desk-inbox")
+    with page.expect_navigation():
+        row.locator("a").first.click()
+    page.wait_for_selector("[data-testid=next-step]")
+    shot(page, "desk-push")
+    push.refresh_from_db()
+    assert push.status == PushStatus.READ and push.read_by_id == pol.ent_user.pk
+
+    # 9. …and asks the issuing department from the item's page.
+    with page.expect_navigation():
+        page.click("[data-testid=ask-link]")
+    page.fill("[data-testid=ask-form] textarea", "研发投入是否包含委托外部机构的研发费用？")
+    with page.expect_response(lambda r: "/ask/" in r.url):
+        page.click("[data-testid=ask-submit]")
+    page.wait_for_selector("[data-testid=ask-done]")
+    question = Question.objects.get(item=item)
+    assert question.enterprise_id == pol.demo.pk
+
+    # 10. The officer answers in the queue; the enterprise reads the answer on its desk.
+    sign_in(page, base, pol.officer.username)
+    page.goto(f"{base}/policy/manage/questions/")
+    row = page.locator(f"[data-testid=question-row][data-question='{question.pk}']")
+    row.locator("textarea").fill("包含，按实际发生额的80%计入。")
+    with page.expect_response(lambda r: "/answer/" in r.url):
+        row.locator("[data-testid=answer-submit]").click()
+    page.wait_for_selector("[data-testid=question-done]")
+    sign_in(page, base, pol.ent_user.username)
+    page.goto(f"{base}/policy/desk/questions/")
+    assert "按实际发生额的80%计入" in page.inner_text("[data-testid=question-answer]")
+    shot(page, "desk-answer")
+
+
+def test_exempt_item_grants_without_application_and_the_department_pays(
+    live_server, page, migrated_data, pol, published_doc
+):
+    """免申即享: the officer publishes an item whose conditions the registry verifies; the push
+    grants it to every qualifying enterprise; the enterprise sees its grant; the department
+    marks the grants paid with a payment reference."""
+    from yiwang.policy import services
+
+    rule = 'holds "high_tech" and employees >= 50'
+    item = services.item_create(
+        actor=pol.officer,
+        document_id=published_doc.pk,
+        data={
+            "title": "高新技术企业研发费用补助（免申即享）",
+            "kind": "subsidy",
+            "benefit": "按上年度研发投入的5%给予补助，最高20万元，无需申请。",
+            "amount_cap": "20",
+            "exempt_application": True,
+        },
+        rule_text=rule,
+    )
+    base = live_server.url
+    sign_in(page, base, pol.officer.username)
+    page.goto(f"{base}/policy/manage/items/{item.pk}/")
+    with page.expect_navigation():
+        page.click("[data-testid=publish-item]")
+    drain_tasks()
+    matched = expected(pol, rule)
+    assert Grant.objects.filter(item=item).count() == matched > 0
+    grant = Grant.objects.get(item=item, enterprise=pol.demo)
+    assert grant.status == GrantStatus.APPROVED and grant.amount == 20
+
+    sign_in(page, base, pol.ent_user.username)
+    page.goto(f"{base}/policy/desk/grants/")
+    page.wait_for_selector(f"[data-testid=grant-row][data-grant='{grant.pk}']")
+    shot(page, "desk-grants")
+
+    sign_in(page, base, pol.officer.username)
+    page.goto(f"{base}/policy/manage/items/{item.pk}/")
+    with page.expect_navigation():
+        page.click("[data-testid=item-grants-link]")
+    page.check(f"[data-testid=grant-row][data-grant='{grant.pk}'] input[name=grant_ids]")
+    page.fill("#bulk-reference", "GK2026112900001")
+    with page.expect_navigation():
+        page.click("[data-testid=bulk-pay] button[type=submit]")
+    grant.refresh_from_db()
+    assert grant.status == GrantStatus.PAID and grant.payment_reference == "GK2026112900001"
+    shot(page, "grants-paid")

@@ -23,6 +23,16 @@ class PolicyConfig(AppConfig):
             ),
         )
         register_nav(
+            _("Quick applications (快申快享)"),
+            "policy:applications",
+            perms.VIEW,
+            order=51,
+            description=_(
+                "Prefilled applications enterprises confirmed: decide and pay within 60 "
+                "working days."
+            ),
+        )
+        register_nav(
             _("Enterprise policy statistics"),
             "policy:stats",
             perms.VIEW,
