@@ -58,3 +58,19 @@ def test_pages_render_in_chinese_by_default(client, db):
     response = client.get("/accounts/login/")
     assert response.status_code == 200
     assert "登录" in response.content.decode()
+
+
+def test_every_translation_keeps_the_placeholders_of_its_msgid():
+    """A translation that drops or renames a ``%(name)s`` placeholder shows the wrong text (a
+    count without its number) and makes gettext's ``msgfmt --check`` refuse the catalogue."""
+    import re
+
+    names = re.compile(r"%\((\w+)\)[sd]")
+    wrong = []
+    for e in polib.pofile(str(PO)):
+        if e.obsolete or not e.translated():
+            continue
+        wanted = set(names.findall(e.msgid))
+        texts = list(e.msgstr_plural.values()) if e.msgid_plural else [e.msgstr]
+        wrong += [e.msgid for text in texts if set(names.findall(text)) != wanted]
+    assert not wrong, wrong[:20]
