@@ -31,6 +31,7 @@ from yiwang.core.permissions import require_perm
 from yiwang.policy import permissions as perms
 from yiwang.policy import rules, selectors, services
 from yiwang.policy.analysis import calculator, explanation, rule_check
+from yiwang.policy.api_common import officer_of
 from yiwang.policy.choices import DocumentStatus, ItemKind, ItemStatus
 from yiwang.policy.describe import Row
 from yiwang.policy.models import PolicyAttachment, PolicyDocument, PolicyFAQ, PolicyItem
@@ -407,15 +408,6 @@ def _calc_item(i: PolicyItem) -> dict:
     }
 
 
-def _officer(request: HttpRequest, perm: str = perms.VIEW):
-    """Officer endpoints: public accounts and staff without the code get 403."""
-    actor = request.user
-    if actor.kind not in (AccountKind.STAFF, AccountKind.SYSTEM):
-        raise Forbidden("permission_denied", f"permission {perm} required")
-    require_perm(actor, perm)
-    return actor
-
-
 # --- documents ------------------------------------------------------------------------------------
 
 
@@ -426,7 +418,7 @@ def _officer(request: HttpRequest, perm: str = perms.VIEW):
     summary="Policy documents in the caller's scope, newest first",
 )
 def document_list(request: HttpRequest, query: Query[PolicyDocumentQueryIn]):
-    actor = _officer(request)
+    actor = officer_of(request)
     qs = selectors.documents_visible(actor=actor)
     if query.status:
         qs = qs.filter(status=query.status)
@@ -444,7 +436,7 @@ def document_list(request: HttpRequest, query: Query[PolicyDocumentQueryIn]):
     summary="Create a draft policy document (文号 validated and unique)",
 )
 def document_create(request: HttpRequest, payload: PolicyDocumentIn):
-    actor = _officer(request, perms.MANAGE)
+    actor = officer_of(request, perms.MANAGE)
     document = services.document_create(actor=actor, data=payload.dict())
     return HttpStatus(201, _document(document))
 
@@ -456,7 +448,7 @@ def document_create(request: HttpRequest, payload: PolicyDocumentIn):
     summary="One policy document with its attachments and item ids",
 )
 def document_get(request: HttpRequest, document_id: int):
-    actor = _officer(request)
+    actor = officer_of(request)
     return _document(selectors.document_get(actor=actor, document_id=document_id))
 
 
@@ -467,7 +459,7 @@ def document_get(request: HttpRequest, document_id: int):
     summary="Change fields of a draft or published document (409 on a stale revision)",
 )
 def document_update(request: HttpRequest, document_id: int, payload: PolicyDocumentPatchIn):
-    actor = _officer(request, perms.MANAGE)
+    actor = officer_of(request, perms.MANAGE)
     data = payload.dict(exclude_unset=True)
     revision = data.pop("revision", None)
     document = services.document_update(
@@ -483,7 +475,7 @@ def document_update(request: HttpRequest, document_id: int, payload: PolicyDocum
     summary="Delete a draft document that was never published",
 )
 def document_delete(request: HttpRequest, document_id: int):
-    actor = _officer(request, perms.MANAGE)
+    actor = officer_of(request, perms.MANAGE)
     services.document_delete(actor=actor, document_id=document_id)
     return HttpStatus(204, None)
 
@@ -495,7 +487,7 @@ def document_delete(request: HttpRequest, document_id: int):
     summary="List a draft document (records listed_at and the 7-working-day check)",
 )
 def document_publish(request: HttpRequest, document_id: int):
-    actor = _officer(request, perms.MANAGE)
+    actor = officer_of(request, perms.MANAGE)
     return _document(services.document_publish(actor=actor, document_id=document_id))
 
 
@@ -506,7 +498,7 @@ def document_publish(request: HttpRequest, document_id: int):
     summary="Withdraw a published document and its published items",
 )
 def document_withdraw(request: HttpRequest, document_id: int, payload: PolicyWithdrawIn):
-    actor = _officer(request, perms.MANAGE)
+    actor = officer_of(request, perms.MANAGE)
     document = services.document_withdraw(
         actor=actor, document_id=document_id, reason=payload.reason
     )
@@ -520,7 +512,7 @@ def document_withdraw(request: HttpRequest, document_id: int, payload: PolicyWit
     summary="Attach a file (multipart field 'file': PDF, Word, Excel, JPEG, PNG; ≤ 20 MB)",
 )
 def attachment_add(request: HttpRequest, document_id: int, file: File[UploadedFile]):
-    actor = _officer(request, perms.MANAGE)
+    actor = officer_of(request, perms.MANAGE)
     attachment = services.attachment_add(actor=actor, document_id=document_id, uploaded=file)
     return HttpStatus(201, _attachment(attachment))
 
@@ -532,7 +524,7 @@ def attachment_add(request: HttpRequest, document_id: int, file: File[UploadedFi
     summary="Remove an attachment of a document that is not withdrawn",
 )
 def attachment_remove(request: HttpRequest, attachment_id: int):
-    actor = _officer(request, perms.MANAGE)
+    actor = officer_of(request, perms.MANAGE)
     services.attachment_remove(actor=actor, attachment_id=attachment_id)
     return HttpStatus(204, None)
 
@@ -547,7 +539,7 @@ def attachment_remove(request: HttpRequest, attachment_id: int):
     summary="Policy items in the caller's scope (drafts included), newest first",
 )
 def item_list(request: HttpRequest, query: Query[PolicyItemQueryIn]):
-    actor = _officer(request)
+    actor = officer_of(request)
     qs = selectors.items_visible(actor=actor)
     if query.document_id is not None:
         qs = qs.filter(document_id=query.document_id)
@@ -571,7 +563,7 @@ def _item_data(payload: PolicyItemFields) -> dict:
     summary="Create a draft item of a document, its rule as AST (rule) or text (rule_text)",
 )
 def item_create(request: HttpRequest, payload: PolicyItemIn):
-    actor = _officer(request, perms.MANAGE)
+    actor = officer_of(request, perms.MANAGE)
     data = _item_data(payload)
     rule, rule_text = data.pop("rule", None), data.pop("rule_text", None)
     item = services.item_create(
@@ -587,7 +579,7 @@ def item_create(request: HttpRequest, payload: PolicyItemIn):
     summary="One policy item with its rule (AST and text)",
 )
 def item_get(request: HttpRequest, item_id: int):
-    actor = _officer(request)
+    actor = officer_of(request)
     return _item(selectors.item_get(actor=actor, item_id=item_id))
 
 
@@ -598,7 +590,7 @@ def item_get(request: HttpRequest, item_id: int):
     summary="Change fields of a draft item (rule: AST or text; 409 on a stale revision)",
 )
 def item_update(request: HttpRequest, item_id: int, payload: PolicyItemPatchIn):
-    actor = _officer(request, perms.MANAGE)
+    actor = officer_of(request, perms.MANAGE)
     data = _item_data(payload)
     item = services.item_update(actor=actor, item_id=item_id, data=data, revision=payload.revision)
     return _item(item)
@@ -611,7 +603,7 @@ def item_update(request: HttpRequest, item_id: int, payload: PolicyItemPatchIn):
     summary="Delete a draft item that was never published",
 )
 def item_delete(request: HttpRequest, item_id: int):
-    actor = _officer(request, perms.MANAGE)
+    actor = officer_of(request, perms.MANAGE)
     services.item_delete(actor=actor, item_id=item_id)
     return HttpStatus(204, None)
 
@@ -623,7 +615,7 @@ def item_delete(request: HttpRequest, item_id: int):
     summary="Publish a draft item (rule checked; 免申即享 only over verifiable fields; 422)",
 )
 def item_publish(request: HttpRequest, item_id: int):
-    actor = _officer(request, perms.MANAGE)
+    actor = officer_of(request, perms.MANAGE)
     return _item(services.item_publish(actor=actor, item_id=item_id))
 
 
@@ -634,7 +626,7 @@ def item_publish(request: HttpRequest, item_id: int):
     summary="Withdraw a published item (pending pushes stop)",
 )
 def item_withdraw(request: HttpRequest, item_id: int, payload: PolicyWithdrawIn):
-    actor = _officer(request, perms.MANAGE)
+    actor = officer_of(request, perms.MANAGE)
     return _item(services.item_withdraw(actor=actor, item_id=item_id, reason=payload.reason))
 
 
@@ -645,7 +637,7 @@ def item_withdraw(request: HttpRequest, item_id: int, payload: PolicyWithdrawIn)
     summary="Bring a published or withdrawn item back to draft for editing",
 )
 def item_revise(request: HttpRequest, item_id: int):
-    actor = _officer(request, perms.MANAGE)
+    actor = officer_of(request, perms.MANAGE)
     return _item(services.item_revise(actor=actor, item_id=item_id))
 
 
@@ -656,7 +648,7 @@ def item_revise(request: HttpRequest, item_id: int):
     summary="Questions and answers of an item (internal ones included)",
 )
 def faq_list(request: HttpRequest, item_id: int):
-    actor = _officer(request)
+    actor = officer_of(request)
     item = selectors.item_get(actor=actor, item_id=item_id)
     return [_faq(f) for f in selectors.faqs_of(item)]
 
@@ -668,7 +660,7 @@ def faq_list(request: HttpRequest, item_id: int):
     summary="Add a question and its answer to an item",
 )
 def faq_create(request: HttpRequest, item_id: int, payload: PolicyFAQIn):
-    actor = _officer(request, perms.MANAGE)
+    actor = officer_of(request, perms.MANAGE)
     data = payload.dict(exclude_unset=True)
     return HttpStatus(201, _faq(services.faq_create(actor=actor, item_id=item_id, data=data)))
 
@@ -680,7 +672,7 @@ def faq_create(request: HttpRequest, item_id: int, payload: PolicyFAQIn):
     summary="Change a question, its answer or whether it is public",
 )
 def faq_update(request: HttpRequest, faq_id: int, payload: PolicyFAQPatchIn):
-    actor = _officer(request, perms.MANAGE)
+    actor = officer_of(request, perms.MANAGE)
     data = payload.dict(exclude_unset=True)
     return _faq(services.faq_update(actor=actor, faq_id=faq_id, data=data))
 
@@ -692,7 +684,7 @@ def faq_update(request: HttpRequest, faq_id: int, payload: PolicyFAQPatchIn):
     summary="Delete a question",
 )
 def faq_delete(request: HttpRequest, faq_id: int):
-    actor = _officer(request, perms.MANAGE)
+    actor = officer_of(request, perms.MANAGE)
     services.faq_delete(actor=actor, faq_id=faq_id)
     return HttpStatus(204, None)
 
@@ -708,7 +700,7 @@ def faq_delete(request: HttpRequest, faq_id: int):
     "with line and column",
 )
 def rule_check_endpoint(request: HttpRequest, payload: PolicyRuleCheckIn):
-    actor = _officer(request)
+    actor = officer_of(request)
     if payload.rule is None and not (payload.text or "").strip():
         raise InvalidInput(
             "policy.invalid_rule",

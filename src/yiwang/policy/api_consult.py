@@ -26,12 +26,11 @@ from ninja.responses import Status as HttpStatus
 from pydantic import Field
 
 from yiwang.core.api_base import keyset_page
-from yiwang.core.choices import AccountKind
-from yiwang.core.errors import Forbidden
 from yiwang.hotline import facade as hotline
 from yiwang.policy import permissions as perms
 from yiwang.policy import selectors, selectors_consult
-from yiwang.policy.api import PolicyFAQOut, _faq, _officer
+from yiwang.policy.api import PolicyFAQOut, _faq
+from yiwang.policy.api_common import enterprise_user_of, officer_of
 from yiwang.policy.choices import QuestionStatus
 from yiwang.policy.models import Question
 from yiwang.policy.services import questions as services
@@ -194,13 +193,6 @@ def _request(r: hotline.EnterpriseRequestRef) -> dict:
     }
 
 
-def _enterprise(request: HttpRequest):
-    actor = request.user
-    if actor.kind != AccountKind.ENTERPRISE:
-        raise Forbidden("policy.enterprise_only", "This is for enterprise users.")
-    return actor
-
-
 # --- questions ------------------------------------------------------------------------------------
 
 
@@ -227,7 +219,7 @@ def question_ask(request: HttpRequest, item_id: int, payload: PolicyConsultAskIn
     summary="The questions of the caller's enterprise with their answers, newest first",
 )
 def desk_questions(request: HttpRequest, query: Query[PolicyConsultDeskQueryIn]):
-    actor = _enterprise(request)
+    actor = enterprise_user_of(request)
     seat = selectors.enterprise_seat_get(actor=actor, uscc=query.uscc)
     qs = selectors_consult.desk_questions(seat=seat)
     items, next_cursor = keyset_page(qs, cursor=query.cursor, limit=query.limit)
@@ -242,7 +234,7 @@ def desk_questions(request: HttpRequest, query: Query[PolicyConsultDeskQueryIn])
     summary="One question of the caller's enterprise (another enterprise's is 404)",
 )
 def desk_question_get(request: HttpRequest, question_id: int, uscc: str | None = None):
-    actor = _enterprise(request)
+    actor = enterprise_user_of(request)
     seat = selectors.enterprise_seat_get(actor=actor, uscc=uscc)
     question = selectors_consult.desk_question_get(seat=seat, question_id=question_id)
     return _question(question, timezone.now())
@@ -255,7 +247,7 @@ def desk_question_get(request: HttpRequest, question_id: int, uscc: str | None =
     summary="Questions on the items in the caller's scope, newest first (officers)",
 )
 def question_list(request: HttpRequest, query: Query[PolicyConsultQueueQueryIn]):
-    actor = _officer(request)
+    actor = officer_of(request)
     now = timezone.now()
     qs = selectors_consult.questions_visible(actor=actor)
     if query.status:
@@ -273,7 +265,7 @@ def question_list(request: HttpRequest, query: Query[PolicyConsultQueueQueryIn])
     summary="One question on an item in the caller's scope (officers)",
 )
 def question_get(request: HttpRequest, question_id: int):
-    actor = _officer(request)
+    actor = officer_of(request)
     question = selectors_consult.question_get(actor=actor, question_id=question_id)
     return _question(question, timezone.now())
 
@@ -285,7 +277,7 @@ def question_get(request: HttpRequest, question_id: int):
     summary="Answer a question (once; 409 when answered) and optionally publish it as FAQ",
 )
 def question_answer(request: HttpRequest, question_id: int, payload: PolicyConsultAnswerIn):
-    actor = _officer(request, perms.MANAGE)
+    actor = officer_of(request, perms.MANAGE)
     services.question_answer(
         actor=actor, question_id=question_id, answer=payload.answer, publish=payload.publish
     )
@@ -300,7 +292,7 @@ def question_answer(request: HttpRequest, question_id: int, payload: PolicyConsu
     summary="Publish an answered question as a public FAQ of its item (reworded if given)",
 )
 def question_publish(request: HttpRequest, question_id: int, payload: PolicyConsultPublishIn):
-    actor = _officer(request, perms.MANAGE)
+    actor = officer_of(request, perms.MANAGE)
     faq = services.question_publish(
         actor=actor, question_id=question_id, question=payload.question, answer=payload.answer
     )
@@ -318,7 +310,7 @@ def question_publish(request: HttpRequest, question_id: int, payload: PolicyCons
     "idempotency key)",
 )
 def request_create(request: HttpRequest, payload: PolicyConsultRequestIn):
-    actor = _enterprise(request)
+    actor = enterprise_user_of(request)
     seat = selectors.enterprise_seat_get(actor=actor, uscc=payload.uscc)
     phone = payload.contact_phone if payload.contact_phone is not None else actor.mobile
     created, new = hotline.enterprise_request_submit(
@@ -341,7 +333,7 @@ def request_create(request: HttpRequest, payload: PolicyConsultRequestIn):
     summary="The requests of the caller's enterprise with status and latest progress",
 )
 def request_list(request: HttpRequest, query: Query[PolicyConsultRequestQueryIn]):
-    actor = _enterprise(request)
+    actor = enterprise_user_of(request)
     seat = selectors.enterprise_seat_get(actor=actor, uscc=query.uscc)
     rows, total = hotline.enterprise_requests(
         actor=actor, usccs=[seat.uscc], limit=query.limit, offset=query.offset
@@ -356,6 +348,6 @@ def request_list(request: HttpRequest, query: Query[PolicyConsultRequestQueryIn]
     summary="One request of the caller's enterprise: steps, public timeline, approved reply",
 )
 def request_get(request: HttpRequest, number: str, uscc: str | None = None):
-    actor = _enterprise(request)
+    actor = enterprise_user_of(request)
     seat = selectors.enterprise_seat_get(actor=actor, uscc=uscc)
     return _request(hotline.enterprise_request_detail(actor=actor, uscc=seat.uscc, number=number))

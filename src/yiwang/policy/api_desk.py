@@ -25,12 +25,10 @@ from ninja.responses import Status as HttpStatus
 from pydantic import Field
 
 from yiwang.core.api_base import keyset_page
-from yiwang.core.choices import AccountKind
-from yiwang.core.errors import Forbidden
-from yiwang.core.permissions import require_perm
 from yiwang.policy import permissions as perms
 from yiwang.policy import selectors
 from yiwang.policy import selectors_desk as desk
+from yiwang.policy.api_common import enterprise_user_of, officer_of
 from yiwang.policy.choices import ApplicationStatus, DocumentStatus, GrantStatus, ItemStatus
 from yiwang.policy.describe import Row
 from yiwang.policy.models import Grant, PolicyItem, Push, QuickApplication
@@ -360,22 +358,6 @@ def _row(row: Row) -> dict:
     }
 
 
-def _enterprise_user(request: HttpRequest):
-    actor = request.user
-    if actor.kind != AccountKind.ENTERPRISE:
-        raise Forbidden("policy.enterprise_only", "The service desk is for enterprise users.")
-    return actor
-
-
-def _officer(request: HttpRequest, perm: str = perms.VIEW):
-    """Officer endpoints: public accounts and staff without the code get 403."""
-    actor = request.user
-    if actor.kind not in (AccountKind.STAFF, AccountKind.SYSTEM):
-        raise Forbidden("permission_denied", f"permission {perm} required")
-    require_perm(actor, perm)
-    return actor
-
-
 # --- the enterprise's desk ------------------------------------------------------------------------
 
 
@@ -386,7 +368,7 @@ def _officer(request: HttpRequest, perm: str = perms.VIEW):
     summary="The policies pushed to the caller's enterprise, newest first, with the unread count",
 )
 def desk_push_list(request: HttpRequest, query: Query[PolicyDeskPushQueryIn]):
-    actor = _enterprise_user(request)
+    actor = enterprise_user_of(request)
     seat = selectors.enterprise_seat_get(actor=actor, uscc=query.uscc)
     qs = desk.desk_pushes(actor=actor, seat=seat)
     if query.unread:
@@ -410,7 +392,7 @@ def desk_push_list(request: HttpRequest, query: Query[PolicyDeskPushQueryIn]):
     summary="One pushed policy of the caller's enterprise (reading it does not mark it read)",
 )
 def desk_push_get(request: HttpRequest, push_id: int):
-    actor = _enterprise_user(request)
+    actor = enterprise_user_of(request)
     push, _seat = desk.desk_push_get(actor=actor, push_id=push_id)
     return _push(push, desk.applied_items(push.enterprise_id, [push.item_id]))
 
@@ -422,7 +404,7 @@ def desk_push_get(request: HttpRequest, push_id: int):
     summary="Mark a pushed policy read (the first read is recorded; again changes nothing)",
 )
 def desk_push_read(request: HttpRequest, push_id: int):
-    actor = _enterprise_user(request)
+    actor = enterprise_user_of(request)
     push, _seat = desk.desk_push_get(actor=actor, push_id=push_id)
     read = inbox.push_mark_read(actor=actor, push_id=push_id)
     push.status, push.read_at = read.status, read.read_at
@@ -436,7 +418,7 @@ def desk_push_read(request: HttpRequest, push_id: int):
     summary="免申即享: the benefits granted to the caller's enterprise without application",
 )
 def desk_grant_list(request: HttpRequest, query: Query[PolicyDeskSeatQueryIn]):
-    actor = _enterprise_user(request)
+    actor = enterprise_user_of(request)
     seat = selectors.enterprise_seat_get(actor=actor, uscc=query.uscc)
     qs = desk.desk_grants(actor=actor, seat=seat)
     items, next_cursor = keyset_page(qs, cursor=query.cursor, limit=query.limit)
@@ -450,7 +432,7 @@ def desk_grant_list(request: HttpRequest, query: Query[PolicyDeskSeatQueryIn]):
     summary="One grant of the caller's enterprise",
 )
 def desk_grant_get(request: HttpRequest, grant_id: int):
-    actor = _enterprise_user(request)
+    actor = enterprise_user_of(request)
     return _grant(desk.desk_grant_get(actor=actor, grant_id=grant_id))
 
 
@@ -461,7 +443,7 @@ def desk_grant_get(request: HttpRequest, grant_id: int):
     summary="快申快享: the applications of the caller's enterprise, newest first",
 )
 def desk_application_list(request: HttpRequest, query: Query[PolicyDeskSeatQueryIn]):
-    actor = _enterprise_user(request)
+    actor = enterprise_user_of(request)
     seat = selectors.enterprise_seat_get(actor=actor, uscc=query.uscc)
     qs = desk.desk_applications(actor=actor, seat=seat)
     items, next_cursor = keyset_page(qs, cursor=query.cursor, limit=query.limit)
@@ -480,7 +462,7 @@ def desk_application_list(request: HttpRequest, query: Query[PolicyDeskSeatQuery
     "免申即享, 422 no registry file)",
 )
 def desk_prefill(request: HttpRequest, item_id: int, uscc: str | None = None):
-    actor = _enterprise_user(request)
+    actor = enterprise_user_of(request)
     prefill = desk.application_prefill(actor=actor, item_id=item_id, uscc=uscc)
     return {
         "uscc": prefill.seat.uscc,
@@ -511,7 +493,7 @@ def desk_prefill(request: HttpRequest, item_id: int, uscc: str | None = None):
     "applied before or window closed; 422 not qualifying, with the failing conditions)",
 )
 def desk_apply(request: HttpRequest, item_id: int, payload: PolicyDeskApplyIn):
-    actor = _enterprise_user(request)
+    actor = enterprise_user_of(request)
     application = application_services.application_submit(
         actor=actor, item_id=item_id, uscc=payload.uscc, note=payload.note
     )
@@ -542,7 +524,7 @@ def _officer_grant(g: Grant) -> dict:
     summary="免申即享: an item's grants (status, district filters) with totals",
 )
 def item_grant_list(request: HttpRequest, item_id: int, query: Query[PolicyDeskItemGrantQueryIn]):
-    actor = _officer(request)
+    actor = officer_of(request)
     item, qs = desk.item_grants(
         actor=actor, item_id=item_id, status=query.status, district_id=query.district_id
     )
@@ -563,7 +545,7 @@ def item_grant_list(request: HttpRequest, item_id: int, query: Query[PolicyDeskI
     summary="Mark an approved grant paid with its payment reference (409 unless approved)",
 )
 def grant_pay(request: HttpRequest, grant_id: int, payload: PolicyDeskGrantPayIn):
-    actor = _officer(request, perms.MANAGE)
+    actor = officer_of(request, perms.MANAGE)
     grant = grant_services.grant_pay(
         actor=actor,
         grant_id=grant_id,
@@ -581,7 +563,7 @@ def grant_pay(request: HttpRequest, grant_id: int, payload: PolicyDeskGrantPayIn
     "nothing: 409 if one is not approved)",
 )
 def grants_pay(request: HttpRequest, item_id: int, payload: PolicyDeskGrantsPayIn):
-    actor = _officer(request, perms.MANAGE)
+    actor = officer_of(request, perms.MANAGE)
     grants = grant_services.grants_pay(
         actor=actor,
         item_id=item_id,
@@ -598,7 +580,7 @@ def grants_pay(request: HttpRequest, item_id: int, payload: PolicyDeskGrantsPayI
     summary="Revoke an approved grant with a reason (409 unless approved)",
 )
 def grant_revoke(request: HttpRequest, grant_id: int, payload: PolicyDeskGrantRevokeIn):
-    actor = _officer(request, perms.MANAGE)
+    actor = officer_of(request, perms.MANAGE)
     grant = grant_services.grant_revoke(actor=actor, grant_id=grant_id, reason=payload.reason)
     return _officer_grant(grant)
 
@@ -624,7 +606,7 @@ def _queue_item(a: QuickApplication, now: dt.datetime) -> dict:
     "waiting for the department)",
 )
 def application_queue(request: HttpRequest, query: Query[PolicyDeskQueueQueryIn]):
-    actor = _officer(request)
+    actor = officer_of(request)
     now = timezone.now()
     qs = desk.applications_queue(
         actor=actor, status=query.status, item_id=query.item_id, overdue=query.overdue, now=now
@@ -646,7 +628,7 @@ def application_queue(request: HttpRequest, query: Query[PolicyDeskQueueQueryIn]
     "application (409 unless submitted)",
 )
 def application_decide(request: HttpRequest, application_id: int, payload: PolicyDeskDecideIn):
-    actor = _officer(request, perms.MANAGE)
+    actor = officer_of(request, perms.MANAGE)
     application = application_services.application_decide(
         actor=actor,
         application_id=application_id,
@@ -665,7 +647,7 @@ def application_decide(request: HttpRequest, application_id: int, payload: Polic
     summary="Mark an approved application's amount paid (409 unless approved with an amount)",
 )
 def application_pay(request: HttpRequest, application_id: int, payload: PolicyDeskRevisionIn):
-    actor = _officer(request, perms.MANAGE)
+    actor = officer_of(request, perms.MANAGE)
     application = application_services.application_pay(
         actor=actor, application_id=application_id, revision=payload.revision
     )

@@ -25,12 +25,10 @@ from ninja.responses import Status as HttpStatus
 from pydantic import Field
 
 from yiwang.core.api_base import keyset_page
-from yiwang.core.choices import AccountKind
-from yiwang.core.errors import Forbidden
-from yiwang.core.permissions import require_perm
 from yiwang.policy import permissions as perms
 from yiwang.policy import selectors
 from yiwang.policy import selectors_push as reads
+from yiwang.policy.api_common import officer_of
 from yiwang.policy.choices import PushStatus, PushTrigger
 from yiwang.policy.models import Push, PushJob
 from yiwang.policy.services import push as service
@@ -114,14 +112,6 @@ class PolicyPushQueryIn(Schema):
     cursor: str | None = None
 
 
-def _officer(request: HttpRequest, perm: str = perms.VIEW):
-    actor = request.user
-    if actor.kind not in (AccountKind.STAFF, AccountKind.SYSTEM):
-        raise Forbidden("permission_denied", f"permission {perm} required")
-    require_perm(actor, perm)
-    return actor
-
-
 def _job(job: PushJob) -> dict:
     progress = reads.job_progress(job)
     return {
@@ -173,7 +163,7 @@ def _counts(counts: reads.PushCounts) -> dict:
     "with the job already under way; 409 for an item that is not published)",
 )
 def push_start(request: HttpRequest, item_id: int, payload: PolicyPushStartIn):
-    actor = _officer(request, perms.MANAGE)
+    actor = officer_of(request, perms.MANAGE)
     later = payload.run_at is not None and payload.run_at > timezone.now()
     trigger = PushTrigger.SCHEDULE if later else PushTrigger.MANUAL
     job = service.push_start(actor=actor, item_id=item_id, trigger=trigger, run_at=payload.run_at)
@@ -187,7 +177,7 @@ def push_start(request: HttpRequest, item_id: int, payload: PolicyPushStartIn):
     summary="A push job with its progress (poll it while the status is queued or running)",
 )
 def push_job_get(request: HttpRequest, job_id: int):
-    actor = _officer(request)
+    actor = officer_of(request)
     return _job(reads.push_job_get(actor=actor, job_id=job_id))
 
 
@@ -198,7 +188,7 @@ def push_job_get(request: HttpRequest, job_id: int):
     summary="Cancel a scheduled, queued or running push job (its pending pushes do not go)",
 )
 def push_job_cancel(request: HttpRequest, job_id: int):
-    actor = _officer(request, perms.MANAGE)
+    actor = officer_of(request, perms.MANAGE)
     return _job(service.push_job_cancel(actor=actor, job_id=job_id))
 
 
@@ -209,7 +199,7 @@ def push_job_cancel(request: HttpRequest, job_id: int):
     summary="The latest 20 push jobs of an item, newest first",
 )
 def push_job_list(request: HttpRequest, item_id: int):
-    actor = _officer(request)
+    actor = officer_of(request)
     item = selectors.item_get(actor=actor, item_id=item_id)
     return [_job(j) for j in reads.push_jobs_of(item, limit=20)]
 
@@ -222,7 +212,7 @@ def push_job_list(request: HttpRequest, item_id: int):
     "送达率 and 阅读率",
 )
 def push_list(request: HttpRequest, item_id: int, query: Query[PolicyPushQueryIn]):
-    actor = _officer(request)
+    actor = officer_of(request)
     qs = reads.pushes_of(actor=actor, item_id=item_id, status=query.status)
     rows, next_cursor = keyset_page(qs, cursor=query.cursor, limit=query.limit)
     names = reads.enterprise_names(rows)
