@@ -63,6 +63,9 @@ def test_the_prefill_shows_the_values_the_rule_reads_and_the_materials(pol, item
     ratio = [f for f in prefill.fields if f.name.startswith("ratio:")]
     assert ratio and ratio[0].value == "6.67%"
     assert prefill.materials == ["研发费用专项审计报告", "承诺书"]
+    # where each value comes from, and since when (the registry's record of the field)
+    employees = next(f for f in prefill.fields if f.name == "employees")
+    assert employees.source and employees.recorded_at is not None
 
 
 def test_the_apply_page_prefills_and_submits(en, pol, item):

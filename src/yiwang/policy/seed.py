@@ -1,4 +1,4 @@
-"""Demo policies of the demo city (``yiwang seed``): the 40 documents of ``seed_data`` with
+"""Demo policies of the demo city (``yiwang seed``): the 44 documents of ``seed_data`` with
 their 100 items, published through the policy services after the registry's enterprise files
 (``registry.enterprises``, order 40) exist, so that every rule has enterprises to match.
 

@@ -278,11 +278,8 @@ def _qualifications_text(held: list) -> str:
 
 
 def _provenance(enterprise_id: int, names: list[str]) -> dict[str, tuple[str, Any]]:
-    """Source label and date of each value, when the registry facade tells them."""
-    lookup = getattr(registry, "field_provenance", None)  # offered by newer registry facades
-    if lookup is None:
-        return {}
-    return dict(lookup(enterprise_id, names))
+    """Source label and date of each value (the registry's record of the field)."""
+    return registry.field_provenance(enterprise_id, names)
 
 
 def prefill_fields(tree: dict | None, profile: dict, enterprise_id: int) -> list[PrefillField]:

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, Max, OuterRef, Q
 
-from yiwang.registry.choices import CreditRating, OperatingStatus, QualificationKind, Scale
+from yiwang.registry.choices import (
+    CreditRating,
+    OperatingStatus,
+    QualificationKind,
+    Scale,
+    Source,
+)
 from yiwang.registry.fields import FIELDS, QUALIFICATIONS, FieldSpec, FieldType, field_get
 from yiwang.registry.industries import industry_get, industry_normalise, industry_prefixes
-from yiwang.registry.models import Enterprise, EnterpriseTag, Qualification
+from yiwang.registry.models import Enterprise, EnterpriseTag, ProfileChange, Qualification
 from yiwang.registry.selectors import change_cursor, changed_since, matchable_profiles
 
 __all__ = [
@@ -25,6 +31,7 @@ __all__ = [
     "enterprise_ids_where",
     "enterprises_by_ids",
     "field_get",
+    "field_provenance",
     "field_value_label",
     "industry_get",
     "industry_normalise",
@@ -118,3 +125,29 @@ def field_value_label(name: str, value) -> str:
         except ValueError:
             pass
     return "" if value is None else str(value)
+
+
+def field_provenance(enterprise_id: int, names) -> dict[str, tuple[str, object]]:
+    """Field → (label of the source of its current value, when the registry recorded it) for
+    the given fields of one file; the date is the field's last recorded change, else the
+    file's last update. Fields with no known source are left out. Two queries."""
+    names = list(names)
+    row = Enterprise.objects.filter(pk=enterprise_id).values_list("field_sources", "updated_at")
+    sources, updated_at = row.first() or ({}, None)
+    changed = dict(
+        ProfileChange.objects.filter(enterprise_id=enterprise_id, field__in=names)
+        .values("field")
+        .annotate(at=Max("at"))
+        .values_list("field", "at")
+    )
+    found: dict[str, tuple[str, object]] = {}
+    for name in names:
+        code = (sources or {}).get(name)
+        if not code:
+            continue
+        try:
+            label = str(Source(code).label)
+        except ValueError:
+            label = str(code)
+        found[name] = (label, changed.get(name, updated_at))
+    return found

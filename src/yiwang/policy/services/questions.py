@@ -212,7 +212,7 @@ def question_ask(
     if seat.enterprise is None:
         raise invalid(
             "uscc",
-            "policy.no_enterprise_file",
+            "policy.no_registry_file",
             _("The registry has no file for your enterprise yet; ask again once it has one."),
         )
     with transaction.atomic():
