@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Channel(models.TextChoices):
@@ -169,3 +170,29 @@ SLA_LEVEL_ORDER = [SlaLevel.NORMAL, SlaLevel.YELLOW, SlaLevel.RED, SlaLevel.OVER
 class ExtensionState(models.TextChoices):
     NONE = "", _("None")
     PENDING = "pending", _("Pending approval")
+
+
+# The public progress stepper (citizen tracking, the enterprise desk): its steps and the
+# one an order in each status has reached.
+STEPS = (
+    pgettext_lazy("hotline tracking step", "Receive"),
+    pgettext_lazy("hotline tracking step", "Dispatch"),
+    pgettext_lazy("hotline tracking step", "Sign for"),
+    pgettext_lazy("hotline tracking step", "Handle"),
+    pgettext_lazy("hotline tracking step", "Reply"),
+    pgettext_lazy("hotline tracking step", "Close"),
+    pgettext_lazy("hotline tracking step", "Call back"),
+)
+# Index into STEPS of the step an order in each status has reached; refused, transferred and
+# merged orders left the normal flow and show no stepper.
+STEP_OF_STATUS = {
+    Status.RECEIVED: 0,
+    Status.DISPATCHED: 1,
+    Status.RETURN_REQUESTED: 1,
+    Status.SIGNED: 2,
+    Status.IN_PROGRESS: 3,
+    Status.PAUSED: 3,
+    Status.REPLIED: 4,
+    Status.CLOSED: 5,
+    Status.CALLED_BACK: 6,
+}

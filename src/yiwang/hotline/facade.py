@@ -198,8 +198,7 @@ def _public_events(orders) -> dict[int, list[ProgressEvent]]:
 
 
 def _request_ref(order, events: list[ProgressEvent], *, full: bool) -> EnterpriseRequestRef:
-    from yiwang.hotline.choices import Category, Lane, Status
-    from yiwang.hotline.views import STEP_OF_STATUS, STEPS
+    from yiwang.hotline.choices import STEP_OF_STATUS, STEPS, Category, Lane, Status
 
     approved = order.status in (Status.CLOSED, Status.CALLED_BACK)
     return EnterpriseRequestRef(

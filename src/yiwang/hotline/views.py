@@ -8,7 +8,6 @@ from django import forms
 from django.core.cache import cache
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
@@ -16,36 +15,13 @@ from django.views.decorators.http import require_http_methods
 from yiwang.core.errors import NotFound
 from yiwang.core.middleware import client_ip
 from yiwang.hotline import selectors
-from yiwang.hotline.choices import Action, Status
+from yiwang.hotline.choices import STEP_OF_STATUS, STEPS, Action, Status
 
 TRACK_LIMIT = 20  # attempts per client IP ...
 TRACK_WINDOW = 600  # ... per 10 minutes
 
+
 # 受理 → 派单 → 签收 → 办理 → 答复 → 办结 → 回访
-STEPS = (
-    pgettext_lazy("hotline tracking step", "Receive"),
-    pgettext_lazy("hotline tracking step", "Dispatch"),
-    pgettext_lazy("hotline tracking step", "Sign for"),
-    pgettext_lazy("hotline tracking step", "Handle"),
-    pgettext_lazy("hotline tracking step", "Reply"),
-    pgettext_lazy("hotline tracking step", "Close"),
-    pgettext_lazy("hotline tracking step", "Call back"),
-)
-# Index into STEPS of the step an order in each status has reached; refused, transferred and
-# merged orders left the normal flow and show no stepper.
-STEP_OF_STATUS = {
-    Status.RECEIVED: 0,
-    Status.DISPATCHED: 1,
-    Status.RETURN_REQUESTED: 1,
-    Status.SIGNED: 2,
-    Status.IN_PROGRESS: 3,
-    Status.PAUSED: 3,
-    Status.REPLIED: 4,
-    Status.CLOSED: 5,
-    Status.CALLED_BACK: 6,
-}
-
-
 class NoEchoInput(forms.TextInput):
     """A text input that never writes the submitted value back into the page."""
 
