@@ -72,7 +72,7 @@ def desk_pushes(*, actor, seat: EnterpriseSeat) -> QuerySet:
                 output_field=IntegerField(),
             )
         )
-        .order_by("-unread", "-pk")
+        .order_by("-unread", "-created_at", "-pk")
     )
 
 
