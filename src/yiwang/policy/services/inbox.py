@@ -9,20 +9,18 @@ paid). Reads are in :mod:`yiwang.policy.selectors_desk`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from yiwang.core import facade as core
 from yiwang.core.audit import audit_record, snapshot
 from yiwang.core.errors import InvalidInput, NotFound
 from yiwang.notify import facade as notify
 from yiwang.policy.choices import PushStatus
 from yiwang.policy.models import Push
 from yiwang.policy.selectors_desk import enterprise_actor, seat_enterprise_ids
+from yiwang.policy.services.common import enterprise_users
 from yiwang.policy.services.push import push_dedupe_key
 
 logger = logging.getLogger(__name__)
@@ -105,13 +103,6 @@ TEMPLATES: dict[str, tuple[str, str]] = {
 def ensure_templates() -> None:
     for code, (subject, body) in TEMPLATES.items():
         notify.template_ensure(code, subject, body, name=code)
-
-
-def enterprise_users(usccs: Iterable[str]) -> dict[str, list]:
-    """USCC → the active member users of that enterprise account (empty when none)."""
-    ids = core.enterprise_member_ids(usccs)
-    users = get_user_model().objects.in_bulk({pk for found in ids.values() for pk in found})
-    return {uscc: [users[pk] for pk in found if pk in users] for uscc, found in ids.items()}
 
 
 @dataclass(frozen=True)

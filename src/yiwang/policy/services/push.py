@@ -46,7 +46,6 @@ from functools import partial
 from typing import Any
 
 import numpy as np
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.urls import NoReverseMatch, reverse
@@ -54,7 +53,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yiwang import config
-from yiwang.core import facade as core
 from yiwang.core.audit import audit_record
 from yiwang.core.errors import Conflict, DomainError, NotFound
 from yiwang.notify import facade as notify
@@ -69,7 +67,7 @@ from yiwang.policy.choices import (
 )
 from yiwang.policy.matching import matcher_for
 from yiwang.policy.models import Grant, PolicyItem, Push, PushJob
-from yiwang.policy.services.common import invalid, item_for_write
+from yiwang.policy.services.common import enterprise_users, invalid, item_for_write
 from yiwang.registry import facade as registry
 
 logger = logging.getLogger(__name__)
@@ -501,18 +499,13 @@ def desk_link(push_id: int) -> str:
 
 
 def _recipients(pushes: list[tuple[int, int]]) -> dict[int, list]:
-    """Push id → the active member users of its enterprise's account (3 queries)."""
+    """Push id → the active users acting for its enterprise (3 queries)."""
     refs = registry.enterprises_by_ids({enterprise_id for _pk, enterprise_id in pushes})
-    members = core.enterprise_member_ids({r.uscc for r in refs.values()})
-    user_ids = {pk for ids in members.values() for pk in ids}
-    users = get_user_model().objects.filter(pk__in=user_ids, is_active=True)
-    users = {u.pk: u for u in users.only("pk", "username", "email", "mobile")}
-    found: dict[int, list] = {}
-    for pk, enterprise_id in pushes:
-        ref = refs.get(enterprise_id)
-        ids = members.get(ref.uscc, []) if ref else []
-        found[pk] = [users[u] for u in ids if u in users]
-    return found
+    users = enterprise_users({r.uscc for r in refs.values()})
+    return {
+        pk: users.get(refs[enterprise_id].uscc, []) if enterprise_id in refs else []
+        for pk, enterprise_id in pushes
+    }
 
 
 def push_batch_send(
